@@ -1,0 +1,14 @@
+import { CpuBackend } from '../cpu/cpu-backend';
+import { GpuBackend } from '../gpu/gpu-backend';
+import { nodeWebGpu } from '../gpu/node-webgpu';
+
+let gpu: Promise<GpuBackend> | null = null;
+
+/** One WebGPU device per test process: creating devices is slow on SwiftShader. */
+export function testGpuBackend(): Promise<GpuBackend> {
+  gpu ??= nodeWebGpu().then((g) => GpuBackend.create(g));
+  return gpu;
+}
+
+export const cpu = new CpuBackend();
+export const cpu64 = new CpuBackend('float64');
