@@ -25,7 +25,7 @@ export interface BackendComparison {
   backwardErrors: number[];
 }
 
-function drawInputs(spec: OpCase, seed: number): Float64Array[] {
+export function drawInputs(spec: OpCase, seed: number): Float64Array[] {
   const random = new Random(seed);
   return spec.inputs.map((input) => {
     const n = input.shape.reduce((a, b) => a * b, 1);
@@ -52,13 +52,13 @@ export function scaledError(actual: ArrayLike<number>, expected: ArrayLike<numbe
   return diff / scale;
 }
 
-interface Evaluation {
+export interface Evaluation {
   output: Float32Array;
   grads: Float32Array[];
 }
 
 /** Forward, then backward with upstream gradient `upstream` (drawn from `seed` when not given). */
-async function evaluate(
+export async function evaluate(
   backend: Backend,
   spec: OpCase,
   values: Float64Array[],

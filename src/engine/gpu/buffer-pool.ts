@@ -1,8 +1,6 @@
 import type { MemoryStats } from '../backend';
 import { GpuOutOfMemoryError } from './gpu-errors';
 
-const STORAGE_USAGE = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-
 /** Sizes are rounded so that the same tensor shape, step after step, lands on the same free list. */
 function bucketBytes(bytes: number): number {
   return Math.max(256, Math.ceil(bytes / 256) * 256);
@@ -67,6 +65,8 @@ export class BufferPool {
 
   private create(size: number): GPUBuffer {
     this.reserved += size;
-    return this.device.createBuffer({ size, usage: STORAGE_USAGE });
+    // GPUBufferUsage is read here, not at import, so the module loads where WebGPU is missing.
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    return this.device.createBuffer({ size, usage });
   }
 }

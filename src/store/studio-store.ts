@@ -1,0 +1,65 @@
+import { create } from 'zustand';
+import type { EngineDescription } from '../../workers/engine.worker';
+import type { SelfTestReport } from '../engine/check/self-test';
+import { engineClient } from '../worker-client/engine-client';
+
+export type EngineStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+export interface SelfTestState {
+  running: boolean;
+  /** Also check the CPU reference's backward against finite differences (CPU only, adds a few seconds). */
+  finiteDifferences: boolean;
+  report: SelfTestReport | null;
+  error: string | null;
+}
+
+export interface StudioState {
+  engineStatus: EngineStatus;
+  /** The backend the worker opened: the WebGPU adapter and its limits, or why it fell back to the CPU. */
+  engine: EngineDescription | null;
+  engineError: string | null;
+  selfTest: SelfTestState;
+  /** Opens the engine and runs the self-test once; later calls do nothing. */
+  startEngine(): Promise<void>;
+  runSelfTest(): Promise<void>;
+  setFiniteDifferences(enabled: boolean): void;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+export const useStudioStore = create<StudioState>()((set, get) => ({
+  engineStatus: 'idle',
+  engine: null,
+  engineError: null,
+  selfTest: { running: false, finiteDifferences: false, report: null, error: null },
+
+  async startEngine() {
+    if (get().engineStatus !== 'idle') return;
+    set({ engineStatus: 'loading', engineError: null });
+    try {
+      const engine = await engineClient().call<EngineDescription>((api) => api.describe());
+      set({ engineStatus: 'ready', engine });
+    } catch (error) {
+      set({ engineStatus: 'error', engineError: messageOf(error) });
+      return;
+    }
+    await get().runSelfTest();
+  },
+
+  async runSelfTest() {
+    const { engineStatus, selfTest } = get();
+    if (engineStatus !== 'ready' || selfTest.running) return;
+    set({ selfTest: { ...selfTest, running: true, error: null } });
+    const options = { finiteDifferences: selfTest.finiteDifferences };
+    try {
+      const report = await engineClient().call((api) => api.selfTest(options));
+      set({ selfTest: { ...get().selfTest, running: false, report } });
+    } catch (error) {
+      set({ selfTest: { ...get().selfTest, running: false, error: messageOf(error) } });
+    }
+  },
+
+  setFiniteDifferences(enabled) {
+    set({ selfTest: { ...get().selfTest, finiteDifferences: enabled } });
+  },
+}));
