@@ -25,12 +25,17 @@ if (missing.length > 0) {
   const isRoot = process.getuid?.() === 0;
   const hasApt = existsSync('/usr/bin/apt-get');
   if (!isRoot || !hasApt) {
-    console.error(`prompt-studio setup: please install these Debian packages first: apt-get install ${missing.join(' ')}`);
+    console.error(
+      `prompt-studio setup: please install these Debian packages first: apt-get install ${missing.join(' ')}`,
+    );
     process.exit(1);
   }
   console.log(`prompt-studio setup: installing ${missing.join(', ')} with apt-get`);
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
-  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    stdio: 'inherit',
+    env,
+  });
 }
 console.log('prompt-studio setup: system requirements present');

@@ -10,10 +10,20 @@ const steps = [
   { name: 'lint', command: ['npx', 'biome', 'check', '.'] },
   {
     name: 'unit',
-    command: ['npx', 'vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/unit.json'],
+    command: [
+      'npx',
+      'vitest',
+      'run',
+      '--reporter=default',
+      '--reporter=json',
+      '--outputFile.json=test-results/unit.json',
+    ],
     counts: () => {
       const report = JSON.parse(readFileSync('test-results/unit.json', 'utf8'));
-      return { passed: report.numPassedTests, failed: report.numFailedTests + (report.numTotalTestSuites === 0 ? 1 : 0) };
+      return {
+        passed: report.numPassedTests,
+        failed: report.numFailedTests + (report.numTotalTestSuites === 0 ? 1 : 0),
+      };
     },
   },
   {
