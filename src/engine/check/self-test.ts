@@ -1,7 +1,7 @@
 import type { Backend } from '../backend';
 import { CpuBackend } from '../cpu/cpu-backend';
-import { type BackendComparison, compareBackends, finiteDifferenceCheck, type OpCase } from './op-check';
 import { opCases } from './op-cases';
+import { type BackendComparison, compareBackends, finiteDifferenceCheck, type OpCase } from './op-check';
 
 /**
  * The bars: GPU within 1e-5 of the CPU reference (scaled by the output's magnitude); the reference's

@@ -23,7 +23,7 @@ export function softmaxCrossEntropyRef(
   probs: Floats,
   rowLoss: Floats,
 ): void {
-  const included = (i: number) => !mask || mask[i] !== 0;
+  const included = (i: number) => mask?.[i] !== 0;
   for (let r = 0; r < rows; r++) {
     const base = r * classes;
     let m = -Infinity;

@@ -32,7 +32,7 @@ export interface AttentionMask {
 function attends(layout: SoftmaxLayout, mask: AttentionMask, row: number, j: number): boolean {
   if (mask.causal && j > row % layout.rows) return false;
   const sample = Math.floor(row / (layout.rows * layout.heads));
-  return !mask.keyMask || mask.keyMask[sample * layout.cols + j] !== 0;
+  return mask.keyMask?.[sample * layout.cols + j] !== 0;
 }
 
 /**

@@ -141,7 +141,7 @@ export function concatTokens(tape: Tape, parts: readonly Tensor[]): Tensor {
   });
   const be = tape.backend;
   const y = tape.track(be.empty([batch, total, channels]));
-  parts.forEach((p, i) => copyWindow(be, p, y, windows[i] as TokenWindow));
+  for (const [i, p] of parts.entries()) copyWindow(be, p, y, windows[i] as TokenWindow);
   return tape.record(y, parts, (dy, needs) =>
     parts.map((p, i) => {
       if (!needs[i]) return null;

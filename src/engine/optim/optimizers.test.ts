@@ -88,14 +88,14 @@ function scaledError(actual: ArrayLike<number>, expected: ArrayLike<number>): nu
 
 function expectClose(actual: ArrayLike<number>[][], expected: ArrayLike<number>[][]): void {
   expect(actual.length).toBe(expected.length);
-  actual.forEach((params, step) =>
-    params.forEach((values, k) => {
+  for (const [step, params] of actual.entries()) {
+    for (const [k, values] of params.entries()) {
       expect(
         scaledError(values, expected[step]?.[k] ?? []),
         `step ${step}, parameter ${k}`,
       ).toBeLessThanOrEqual(TOLERANCE);
-    }),
-  );
+    }
+  }
 }
 
 describe.each(runs)('$name', (run) => {

@@ -48,7 +48,7 @@ describe('linearWarmupCosine', () => {
   it('anneals to 0 by default and accepts no warm-up', () => {
     const plain = linearWarmupCosine({ baseLr: 0.5, totalSteps: 4, warmupSteps: 0 });
     const expected = [0.5, 0.25 * (1 + Math.SQRT1_2), 0.25, 0.25 * (1 - Math.SQRT1_2), 0];
-    expected.forEach((lr, step) => expect(plain(step)).toBeCloseTo(lr, 15));
+    for (const [step, lr] of expected.entries()) expect(plain(step)).toBeCloseTo(lr, 15);
   });
 
   it('rejects steps that are not counts', () => {

@@ -202,8 +202,10 @@ function OpTable({ report, stale }: { report: SelfTestReport; stale: boolean }) 
               </td>
               <td className="numeric">
                 {op.backwardErrors.length === 0 && <span className="muted">none</span>}
-                {op.backwardErrors.map((value, i) => (
-                  <ErrorValue key={i} value={value} tolerance={gpuTolerance} />
+                {op.backwardErrors.map((value, input) => (
+                  // One entry per differentiated input, in input order: the position is the identity.
+                  // biome-ignore lint/suspicious/noArrayIndexKey: the list never reorders
+                  <ErrorValue key={input} value={value} tolerance={gpuTolerance} />
                 ))}
               </td>
               {withFiniteDifferences && (
