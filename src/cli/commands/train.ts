@@ -1,0 +1,213 @@
+/**
+ * `prompt-studio train`: few-shot training of one method on an ImageFolder task, one run per seed, as the
+ * studio trains (same trainer). Progress goes to stderr; the result table (or --json) to stdout.
+ *
+ * `--out FILE` saves prompt sets: FILE itself for one seed; with several seeds one file per seed, FILE with a
+ * `-seedN` suffix before the extension (prompts.json → prompts-seed1.json, …), so every seed's result can be
+ * evaluated or compared later. A `.safetensors` FILE gets the safetensors export instead of the JSON document.
+ * `--cached-views N` (feature methods) caches N augmented views of each training image beside the clean one.
+ */
+import { writeFile } from 'node:fs/promises';
+import { extname } from 'node:path';
+import type { Hyperparameters, HyperValue, MethodId } from '../../methods/method';
+import { methodDefinitions } from '../../methods/registry';
+import { promptSetFromResult, serializePromptSet } from '../../prompts/prompt-set';
+import { promptSetSafetensors } from '../../prompts/safetensors-export';
+import { FeatureCache } from '../../train/feature-cache';
+import { sampleFewShot } from '../../train/few-shot';
+import { meanAndStd, trainSeeds } from '../../train/train-seeds';
+import type { TrainingConfig, TrainingEvent, TrainingResult } from '../../train/trainer';
+import { TrainingControl } from '../../train/training-control';
+import { numberOption, type ParsedArgs, UsageError } from '../args';
+import { emit, table } from '../output';
+import { openModel, readTask, requiredOption, stringOption } from '../studio-inputs';
+
+const percent = (x: number | null | undefined) =>
+  x === null || x === undefined ? '-' : (100 * x).toFixed(1);
+
+export async function train(args: ParsedArgs): Promise<number> {
+  const methodId = requiredOption(args, 'method', `(${Object.keys(methodDefinitions).join('|')})`);
+  const definition = methodDefinitions[methodId as MethodId];
+  if (!definition) {
+    throw new UsageError(`--method ${methodId} is not one of ${Object.keys(methodDefinitions).join(', ')}`);
+  }
+  const taskDir = requiredOption(args, 'task', 'DIR (an ImageFolder task)');
+  const shots = numberOption(args, 'shots', 16);
+  const seeds = parseSeeds(stringOption(args, 'seeds') ?? '1');
+  const config = trainingOverrides(args);
+  const hyperparameters = parseHyperparameters(stringOption(args, 'hyper'));
+  const out = stringOption(args, 'out');
+  const json = args.options.has('json');
+
+  const { task, skipped } = await readTask(taskDir);
+  for (const s of skipped) process.stderr.write(`skipped ${s.path}: ${s.reason}\n`);
+  if (task.test.length === 0) throw new Error(`${taskDir} has no test images (test/<class>/…)`);
+  // The trainer samples the same way; doing it here fails a class without images before the model loads.
+  if (definition.training) sampleFewShot(task.train, task.classes, shots, seeds[0] as number);
+  const { clip, identity } = await openModel(args);
+  const started = performance.now();
+  // Ctrl-C once stops training and keeps the best checkpoint so far (saved with --out); twice, exits.
+  const control = new TrainingControl();
+  const cancel = () => {
+    process.stderr.write('stopping: keeping the best checkpoint so far (Ctrl-C again to quit)\n');
+    control.cancel();
+  };
+  process.once('SIGINT', cancel);
+  const featureCache =
+    definition.input === 'image-features'
+      ? new FeatureCache(clip, numberOption(args, 'cached-views', 0))
+      : undefined;
+  const run = { clip, method: definition, hyperparameters, task, shots, config, featureCache };
+  const result = await trainSeeds(run, seeds, {
+    onEvent: progressPrinter(seeds.length),
+    control,
+  }).finally(() => process.removeListener('SIGINT', cancel));
+  const seconds = (performance.now() - started) / 1000;
+
+  const written: string[] = [];
+  if (out !== undefined) {
+    for (const run of result.runs) {
+      const path = seeds.length === 1 ? out : seedPath(out, run.seed);
+      const set = promptSetFromResult(run, identity);
+      await writeFile(
+        path,
+        extname(path) === '.safetensors' ? promptSetSafetensors(set) : serializePromptSet(set),
+      );
+      written.push(path);
+    }
+  }
+  const summary = {
+    model: identity,
+    method: methodId,
+    task: task.name,
+    classes: task.classes,
+    shots,
+    seeds,
+    testAccuracy: result.testAccuracy,
+    trainableParameters: result.runs[0]?.trainableParameters ?? 0,
+    seconds,
+    runs: result.runs.map(({ learnables: _, ...run }) => run),
+    skipped,
+    written,
+  };
+  emit(json, summary, () => report(result.runs, seconds, written));
+  return result.cancelled ? 1 : 0;
+}
+
+function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').map((s) => Number(s.trim()));
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
+    throw new UsageError(`--seeds must be whole numbers separated by commas, got ${text}`);
+  }
+  return seeds;
+}
+
+function trainingOverrides(args: ParsedArgs): Partial<TrainingConfig> {
+  const optional = (name: string) => (args.options.has(name) ? numberOption(args, name, 0) : undefined);
+  const optimizer = stringOption(args, 'optimizer');
+  if (optimizer !== undefined && optimizer !== 'sgd' && optimizer !== 'adamw') {
+    throw new UsageError(`--optimizer must be sgd or adamw, got ${optimizer}`);
+  }
+  return {
+    optimizer,
+    epochs: optional('epochs'),
+    learningRate: optional('lr'),
+    batchSize: optional('batch-size'),
+    weightDecay: optional('weight-decay'),
+    warmupEpochs: optional('warmup-epochs'),
+    augment: args.options.has('no-augment') ? false : undefined,
+  };
+}
+
+/** `--hyper n_ctx=8,csc=true`: numbers and true/false are typed, anything else is text. */
+function parseHyperparameters(text: string | undefined): Hyperparameters | undefined {
+  if (text === undefined) return undefined;
+  const values: Record<string, HyperValue> = {};
+  for (const pair of text.split(',')) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--hyper takes key=value pairs separated by commas, got ${pair}`);
+    const raw = pair.slice(eq + 1);
+    const key = pair.slice(0, eq).trim();
+    values[key] =
+      raw === 'true'
+        ? true
+        : raw === 'false'
+          ? false
+          : raw !== '' && Number.isFinite(Number(raw))
+            ? Number(raw)
+            : raw;
+  }
+  return values;
+}
+
+function seedPath(out: string, seed: number): string {
+  const extension = extname(out);
+  return `${out.slice(0, out.length - extension.length)}-seed${seed}${extension}`;
+}
+
+function formatDuration(seconds: number): string {
+  const s = Math.round(seconds);
+  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** About twenty epoch lines per seed, plus feature-cache progress and each seed's result. */
+function progressPrinter(seedCount: number): (seed: number, event: TrainingEvent) => void {
+  let lastStep: Extract<TrainingEvent, { type: 'step' }> | null = null;
+  return (seed, event) => {
+    const prefix = seedCount > 1 ? `seed ${seed}: ` : '';
+    if (event.type === 'features' && event.done === event.total) {
+      process.stderr.write(`${prefix}image features cached for ${event.total} images\n`);
+    } else if (event.type === 'step') {
+      lastStep = event;
+    } else if (event.type === 'epoch') {
+      const every = Math.ceil(event.epochs / 20);
+      if (event.epoch % every !== 0 && event.epoch + 1 !== event.epochs) return;
+      const best = event.best ? ` (best ${percent(event.best.valAccuracy)}% @${event.best.epoch + 1})` : '';
+      const rate = lastStep
+        ? `  lr ${lastStep.lr.toExponential(1)}  ${lastStep.stepsPerSecond.toFixed(1)} steps/s  ` +
+          `eta ${formatDuration(lastStep.etaSeconds)}`
+        : '';
+      process.stderr.write(
+        `${prefix}epoch ${event.epoch + 1}/${event.epochs}  loss ${event.trainLoss.toFixed(4)}  ` +
+          `val ${percent(event.valAccuracy)}%${best}${rate}\n`,
+      );
+    } else if (event.type === 'done') {
+      process.stderr.write(
+        `${prefix}test accuracy ${percent(event.result.test.top1)}% (${event.result.status})\n`,
+      );
+      lastStep = null;
+    }
+  };
+}
+
+function report(runs: readonly TrainingResult[], seconds: number, written: readonly string[]): string {
+  const first = runs[0] as TrainingResult;
+  const { mean, std } = meanAndStd(runs.map((r) => r.test.top1));
+  const lines = [
+    `${first.method} on ${first.task} (${first.classes.length} classes), ${first.shots} shots per class: ` +
+      `${first.examples.train} training + ${first.examples.validation} validation images, ${first.examples.test} test`,
+    '',
+    table(
+      ['seed', 'test %', 'val %', 'kept epoch', 'epochs', 'time'],
+      runs.map((r) => [
+        String(r.seed),
+        percent(r.test.top1),
+        percent(r.best?.valAccuracy),
+        r.best ? String(r.best.epoch + 1) : r.epochsRun ? 'last' : '-',
+        r.status === 'cancelled' ? `${r.epochsRun} (cancelled)` : String(r.epochsRun),
+        formatDuration(r.seconds),
+      ]),
+    ),
+    '',
+    `test accuracy ${percent(mean)} ± ${percent(std)}% over ${runs.length} seed${runs.length === 1 ? '' : 's'}; ` +
+      `${first.trainableParameters.toLocaleString('en')} trainable parameters; ${formatDuration(seconds)} in all`,
+  ];
+  if (first.shortClasses.length > 0) {
+    lines.push(
+      `classes with fewer than ${first.shots} training images (all used): ` +
+        first.shortClasses.map((c) => `${c.name} (${c.available})`).join(', '),
+    );
+  }
+  for (const path of written) lines.push(`wrote ${path}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,75 @@
+import type { ClipModel } from '../clip/clip-model';
+import type { ClipTokenizer } from '../clip/tokenizer';
+import type { Tape } from '../engine/tape';
+import type { Tensor } from '../engine/tensor';
+
+export type MethodId = 'zero-shot' | 'linear-probe' | 'coop' | 'vpt-shallow' | 'vpt-deep' | 'upt' | 'mudpt';
+
+/**
+ * What a method consumes per image. `image-features`: the frozen image tower's embedding, computed once
+ * and cached by the trainer (zero-shot, linear probe, CoOp). `pixels`: preprocessed pixel_values, because
+ * the method changes the image tower and it must run every step (VPT, UPT, MuDPT).
+ */
+export type MethodInput = 'image-features' | 'pixels';
+
+export type HyperValue = number | string | boolean;
+export type Hyperparameters = Readonly<Record<string, HyperValue>>;
+
+/** Everything a method is built from; the model is frozen and shared by every method of a session. */
+export interface MethodContext {
+  model: ClipModel;
+  tokenizer: ClipTokenizer;
+  classNames: readonly string[];
+  /** Seeds the learnable tensors' initialisation. */
+  seed: number;
+}
+
+/**
+ * The image-independent half of a forward pass, computed once per training step or once per evaluation:
+ * class text features (CoOp recomputes them from its context every step; VPT caches the frozen ones) and,
+ * for UPT/MuDPT, the prompts after their shared block. `logits` then classifies any number of image batches.
+ */
+export interface Classifier {
+  /** images: features [B, D] or pixels [B, 3, S, S] (see MethodInput) → logits [B, classes]. */
+  logits(tape: Tape, images: Tensor): Tensor;
+}
+
+/** One prompt-tuning method bound to a model and a class list. */
+export interface PromptMethod {
+  readonly id: MethodId;
+  readonly input: MethodInput;
+  /** Learnable tensors under the reference implementations' names (`prompt_learner.ctx`, …). */
+  readonly learnables: ReadonlyMap<string, Tensor>;
+  readonly hyperparameters: Hyperparameters;
+  classifier(tape: Tape): Classifier;
+  /** Frees the learnable tensors and any cache. */
+  dispose(): void;
+}
+
+/** How a method is trained by default: the paper's recipe (see each method's file for the source). */
+export interface TrainingDefaults {
+  optimizer: 'sgd' | 'adamw';
+  learningRate: number;
+  epochs: number;
+  batchSize: number;
+  weightDecay: number;
+  /** SGD only. */
+  momentum: number;
+  /** Epochs at the constant warm-up rate before the cosine schedule (CoOp: 1 epoch at 1e-5). */
+  warmupEpochs: number;
+  warmupLearningRate: number;
+}
+
+/** A method's entry in the registry: paper defaults, and how to build it. */
+export interface MethodDefinition {
+  readonly id: MethodId;
+  readonly title: string;
+  /** One line on what trains and where it enters the encoders. */
+  readonly summary: string;
+  readonly input: MethodInput;
+  /** The paper's defaults; `create` fills anything missing from here. */
+  readonly defaults: Hyperparameters;
+  /** null for methods with nothing to train (zero-shot). */
+  readonly training: TrainingDefaults | null;
+  create(context: MethodContext, hyperparameters?: Hyperparameters): PromptMethod;
+}

@@ -1,0 +1,89 @@
+/**
+ * A prompt set at work: the method rebuilt from the registry with the stored hyperparameters and class
+ * names, its tensors loaded, classifying new images (top-k with probabilities) or a labelled test set.
+ */
+import type { Matrix } from '../clip/zero-shot';
+import type { PromptMethod } from '../methods/method';
+import { methodDefinition } from '../methods/registry';
+import { type EvaluationReport, evaluationReport, methodLogits } from '../train/evaluate';
+import { FeatureCache } from '../train/feature-cache';
+import type { FrozenClip } from '../train/frozen-clip';
+import { featureInputs, type InputSource, pixelInputs } from '../train/inputs';
+import type { InputImage, LabelledExample } from '../train/task-data';
+import { loadPromptSetTensors, type PromptSet } from './prompt-set';
+
+export interface ClassScore {
+  label: number;
+  className: string;
+  probability: number;
+  logit: number;
+}
+
+export interface Prediction {
+  id: string;
+  /** The k most probable classes, most probable first. */
+  top: ClassScore[];
+}
+
+export class PromptSetPredictor {
+  private constructor(
+    private readonly clip: FrozenClip,
+    readonly set: PromptSet,
+    private readonly method: PromptMethod,
+    private readonly inputs: InputSource,
+    private readonly cache: FeatureCache | null,
+  ) {}
+
+  /** Builds the set's method on `clip`; the set should have passed parsePromptSet with this model. */
+  static create(set: PromptSet, clip: FrozenClip, featureCache?: FeatureCache): PromptSetPredictor {
+    const definition = methodDefinition(set.method);
+    const method = definition.create(
+      { model: clip.model, tokenizer: clip.tokenizer, classNames: set.task.classes, seed: 0 },
+      set.hyperparameters,
+    );
+    try {
+      loadPromptSetTensors(set, method);
+    } catch (error) {
+      method.dispose();
+      throw error;
+    }
+    const cache = definition.input === 'image-features' ? (featureCache ?? new FeatureCache(clip)) : null;
+    const inputs = cache ? featureInputs(cache) : pixelInputs(clip, false);
+    return new PromptSetPredictor(clip, set, method, inputs, cache);
+  }
+
+  async logits(images: readonly InputImage[]): Promise<Matrix> {
+    if (this.cache) await this.cache.add(images);
+    return methodLogits(this.clip.model.backend, this.method, this.inputs, images);
+  }
+
+  async predict(images: readonly InputImage[], k = 3): Promise<Prediction[]> {
+    const logits = await this.logits(images);
+    const { classes } = this.set.task;
+    return images.map((image, i) => {
+      const row = Array.from(logits.data.subarray(i * logits.cols, (i + 1) * logits.cols));
+      const max = Math.max(...row);
+      const exps = row.map((v) => Math.exp(v - max));
+      const total = exps.reduce((s, v) => s + v, 0);
+      const scores = row.map((logit, label) => ({
+        label,
+        className: classes[label] as string,
+        probability: (exps[label] as number) / total,
+        logit,
+      }));
+      scores.sort((a, b) => b.logit - a.logit || a.label - b.label);
+      return { id: image.id, top: scores.slice(0, Math.min(k, classes.length)) };
+    });
+  }
+
+  async evaluate(examples: readonly LabelledExample[]): Promise<EvaluationReport> {
+    return evaluationReport(
+      await this.logits(examples),
+      examples.map((e) => e.label),
+    );
+  }
+
+  dispose(): void {
+    this.method.dispose();
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * Frozen image embeddings for the methods whose input is 'image-features' (zero-shot, linear probe, CoOp).
+ * Their image tower never changes, so each image is encoded once and reused by every epoch, every seed and
+ * every such method of the session; recomputing it per augmented view would cost the image tower's forward
+ * pass every step, which is all the cache exists to avoid. The first view of an image is its clean one (CLIP's
+ * own preprocessing, as evaluation sees it); `augmentedViews` more are CoOp-style random crops and flips,
+ * computed once when asked for, from a stream named by the image's id so they never depend on the order of
+ * arrival.
+ */
+
+import { augmentedPixels } from './augment';
+import type { FrozenClip } from './frozen-clip';
+import { cleanPixels } from './inputs';
+import { hashString, stream } from './seeds';
+import type { InputImage } from './task-data';
+
+/** Images encoded per call: bounds the pixel arrays alive at once. */
+const ENCODE_CHUNK = 64;
+
+export class FeatureCache {
+  private readonly views = new Map<string, Float32Array[]>();
+
+  constructor(
+    private readonly clip: FrozenClip,
+    readonly augmentedViews = 0,
+  ) {
+    if (!Number.isInteger(augmentedViews) || augmentedViews < 0) {
+      throw new RangeError(`augmentedViews must be a whole number ≥ 0, got ${augmentedViews}`);
+    }
+  }
+
+  /** Views per image: the clean one, then the augmented ones. */
+  get viewCount(): number {
+    return 1 + this.augmentedViews;
+  }
+
+  get width(): number {
+    return this.clip.model.config.projectionDim;
+  }
+
+  has(id: string): boolean {
+    return this.views.has(id);
+  }
+
+  /** Encodes the examples not cached yet; `onProgress` hears images done of images to do. */
+  async add(
+    examples: readonly InputImage[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> {
+    const missing = [...new Map(examples.filter((e) => !this.has(e.id)).map((e) => [e.id, e])).values()];
+    const { model, processor } = this.clip;
+    const size = model.config.vision.imageSize;
+    for (let start = 0; start < missing.length; start += ENCODE_CHUNK) {
+      const chunk = missing.slice(start, start + ENCODE_CHUNK);
+      const pixels = chunk.flatMap((example) => [
+        cleanPixels(example.image, processor, size),
+        ...Array.from({ length: this.augmentedViews }, (_, v) =>
+          augmentedPixels(example.image, processor, size, stream(hashString(example.id), 'cached-view', v)),
+        ),
+      ]);
+      const rows = await model.encodeImages(pixels);
+      chunk.forEach((example, i) => {
+        this.views.set(example.id, rows.slice(i * this.viewCount, (i + 1) * this.viewCount));
+      });
+      onProgress?.(Math.min(start + ENCODE_CHUNK, missing.length), missing.length);
+    }
+  }
+
+  /** View `view` (0 = clean) of a cached image's embedding. */
+  features(id: string, view = 0): Float32Array {
+    const row = this.views.get(id)?.[view];
+    if (!row) throw new Error(`feature cache: no view ${view} of image ${id}`);
+    return row;
+  }
+}
