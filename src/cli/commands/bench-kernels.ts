@@ -2,21 +2,74 @@ import type { Backend } from '../../engine/backend';
 import { Random } from '../../engine/check/random';
 import { randomBlockWeights } from '../../engine/nn/random-block-weights';
 import { residualAttentionBlock } from '../../engine/nn/residual-attention-block';
-import { matmulRaw, matmulSpec } from '../../engine/ops/matmul';
+import { MATMUL_VARIANTS, type MatmulVariant, matmulRaw, matmulSpec } from '../../engine/ops/matmul';
 import { Tape } from '../../engine/tape';
-import type { ParsedArgs } from '../args';
+import { type ParsedArgs, UsageError } from '../args';
 import { openBackend } from '../engine-backend';
 import { emit, formatBytes, table } from '../output';
 
+interface MatmulShape {
+  name: string;
+  m: number;
+  k: number;
+  n: number;
+  /** B is stored [N, K] as nn.Linear's weight (the forward); false: [K, N] (dX = dY·W in the backward). */
+  transB: boolean;
+}
+
 /** ViT-B/16 at batch 32: 197 tokens per image, width 768, MLP 3072 (QKV fused as in the issue's list). */
 const VIT_B16_ROWS = 32 * 197;
-const MATMUL_SHAPES: readonly { name: string; m: number; k: number; n: number }[] = [
-  { name: 'qkv 6304×768·768×2304', m: VIT_B16_ROWS, k: 768, n: 2304 },
-  { name: 'out-proj 6304×768·768×768', m: VIT_B16_ROWS, k: 768, n: 768 },
-  { name: 'fc1 6304×768·768×3072', m: VIT_B16_ROWS, k: 768, n: 3072 },
-  { name: 'fc2 6304×3072·3072×768', m: VIT_B16_ROWS, k: 3072, n: 768 },
-  { name: 'square 1024', m: 1024, k: 1024, n: 1024 },
+const VIT_B16_MATMULS: readonly MatmulShape[] = [
+  { name: 'qkv 6304×768·768×2304', m: VIT_B16_ROWS, k: 768, n: 2304, transB: true },
+  { name: 'out-proj 6304×768·768×768', m: VIT_B16_ROWS, k: 768, n: 768, transB: true },
+  { name: 'fc1 6304×768·768×3072', m: VIT_B16_ROWS, k: 768, n: 3072, transB: true },
+  { name: 'fc2 6304×3072·3072×768', m: VIT_B16_ROWS, k: 3072, n: 768, transB: true },
+  { name: 'square 1024', m: 1024, k: 1024, n: 1024, transB: true },
 ];
+
+/** The embedded model's vision tower at batch 32 (17 tokens, width 128, MLP 512), and small squares. */
+const EMBEDDED_ROWS = 32 * 17;
+const SMALL_MATMULS: readonly MatmulShape[] = [
+  { name: 'fc1 544×128·128×512', m: EMBEDDED_ROWS, k: 128, n: 512, transB: true },
+  { name: 'fc2 544×512·512×128', m: EMBEDDED_ROWS, k: 512, n: 128, transB: true },
+  { name: 'fc1 dX 544×512·512×128', m: EMBEDDED_ROWS, k: 512, n: 128, transB: false },
+  { name: 'square 256', m: 256, k: 256, n: 256, transB: true },
+  { name: 'square 512', m: 512, k: 512, n: 512, transB: true },
+];
+
+/** A residual block's dimensions and the batches it is timed at. */
+interface BlockShape {
+  name: string;
+  width: number;
+  heads: number;
+  mlp: number;
+  tokens: number;
+  batches: readonly number[];
+}
+
+const VIT_B16_BLOCK: BlockShape = {
+  name: 'ViT-B/16 block (768, 12 heads, 197 tokens)',
+  width: 768,
+  heads: 12,
+  mlp: 3072,
+  tokens: 197,
+  batches: [1, 8],
+};
+
+const EMBEDDED_BLOCK: BlockShape = {
+  name: 'embedded vision block (128, 4 heads, 17 tokens)',
+  width: 128,
+  heads: 4,
+  mlp: 512,
+  tokens: 17,
+  batches: [8, 32],
+};
+
+/** `--shapes vit` (default): ViT-B/16, minutes on SwiftShader; `--shapes small`: the embedded model's. */
+const SHAPE_SETS = {
+  vit: { matmuls: VIT_B16_MATMULS, block: VIT_B16_BLOCK },
+  small: { matmuls: SMALL_MATMULS, block: EMBEDDED_BLOCK },
+} as const;
 
 export interface MatmulBench {
   name: string;
@@ -40,16 +93,20 @@ export async function timeIt(backend: Backend, repetitions: number, fn: () => vo
   return (performance.now() - started) / repetitions;
 }
 
-async function benchMatmul(backend: Backend, repetitions: number): Promise<MatmulBench[]> {
+async function benchMatmul(
+  backend: Backend,
+  repetitions: number,
+  shapes: readonly MatmulShape[],
+  variant: MatmulVariant | undefined,
+): Promise<MatmulBench[]> {
   const random = new Random(3);
   const results: MatmulBench[] = [];
-  for (const { name, m, k, n } of MATMUL_SHAPES) {
+  for (const { name, m, k, n, transB } of shapes) {
     const a = backend.tensor([m, k], random.normals(m * k));
-    // Weights are stored [out, in] like nn.Linear, so the benchmark multiplies by Wᵀ as the model does.
-    const w = backend.tensor([n, k], random.normals(n * k));
-    const spec = matmulSpec({ m, n, k, transB: true });
+    const w = backend.tensor(transB ? [n, k] : [k, n], random.normals(n * k));
+    const spec = matmulSpec({ m, n, k, transB });
     const milliseconds = await timeIt(backend, repetitions, () => {
-      matmulRaw(backend, { a, b: w, spec, outShape: [m, n] }).free();
+      matmulRaw(backend, { a, b: w, spec, outShape: [m, n], variant }).free();
     });
     results.push({ name, m, k, n, milliseconds, gflops: (2 * m * n * k) / (milliseconds * 1e6) });
     a.free();
@@ -68,32 +125,23 @@ export interface BlockBench {
   peakBytes: number;
 }
 
-/** ViT-B/16's block: width 768, 12 heads, MLP 3072, 197 tokens. */
-const BLOCK = { width: 768, heads: 12, mlp: 3072, tokens: 197 };
-
 /**
  * One frozen CLIP block, input gradient only (what prompt tuning needs): forward alone, then forward +
  * backward, with and without recomputing the block's forward in backward.
  */
-async function benchBlock(
-  backend: Backend,
-  repetitions: number,
-  batches: readonly number[],
-): Promise<BlockBench[]> {
+async function benchBlock(backend: Backend, repetitions: number, block: BlockShape): Promise<BlockBench[]> {
   const random = new Random(4);
-  const { weights, tensors } = randomBlockWeights(backend, random, BLOCK.width, BLOCK.mlp);
+  const { weights, tensors } = randomBlockWeights(backend, random, block.width, block.mlp);
   const results: BlockBench[] = [];
-  for (const batch of batches) {
+  for (const batch of block.batches) {
     const x = backend.tensor(
-      [batch, BLOCK.tokens, BLOCK.width],
-      random.normals(batch * BLOCK.tokens * BLOCK.width),
-      {
-        requiresGrad: true,
-      },
+      [batch, block.tokens, block.width],
+      random.normals(batch * block.tokens * block.width),
+      { requiresGrad: true },
     );
     for (const checkpointed of [false, true]) {
       const options = {
-        heads: BLOCK.heads,
+        heads: block.heads,
         causal: false,
         activation: 'quick_gelu',
         eps: 1e-5,
@@ -128,22 +176,33 @@ async function benchBlock(
   return results;
 }
 
+const isMatmulVariant = (value: string | true): value is MatmulVariant =>
+  MATMUL_VARIANTS.some((variant) => variant === value);
+
 export async function benchKernels(args: ParsedArgs): Promise<number> {
   const backend = await openBackend(args);
   const repetitions = args.options.has('quick') ? 1 : 3;
-  const matmul = await benchMatmul(backend, repetitions);
-  const block = await benchBlock(backend, repetitions, [1, 8]);
-  const result = { backend: backend.name, repetitions, matmul, block };
+  const shapeSet = args.options.get('shapes') ?? 'vit';
+  if (shapeSet !== 'vit' && shapeSet !== 'small') throw new UsageError('--shapes must be vit or small');
+  const shapes = SHAPE_SETS[shapeSet];
+  const variant = args.options.get('variant');
+  if (variant !== undefined && !isMatmulVariant(variant)) {
+    throw new UsageError(`--variant must be one of ${MATMUL_VARIANTS.join(', ')}`);
+  }
+  const matmul = await benchMatmul(backend, repetitions, shapes.matmuls, variant);
+  const block = await benchBlock(backend, repetitions, shapes.block);
+  const result = { backend: backend.name, repetitions, shapes: shapeSet, variant, matmul, block };
   emit(args.options.has('json'), result, () =>
     [
       `backend: ${backend.name} (${repetitions} timed repetitions after one warm-up)`,
+      `matmul kernel: ${variant ?? "the adapter's"}`,
       table(
         ['matmul', 'ms', 'GFLOP/s'],
         matmul.map((r) => [r.name, r.milliseconds.toFixed(1), r.gflops.toFixed(2)]),
       ),
       '',
       table(
-        ['ViT-B/16 block (768, 12 heads, 197 tokens)', 'forward ms', 'fwd+bwd ms', 'ratio', 'peak'],
+        [shapes.block.name, 'forward ms', 'fwd+bwd ms', 'ratio', 'peak'],
         block.map((r) => [
           `batch ${r.batch}${r.checkpointed ? ', checkpointed' : ''}`,
           r.forwardMs.toFixed(0),

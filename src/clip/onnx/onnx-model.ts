@@ -1,3 +1,4 @@
+import { decodeFloat16 } from '../../engine/io/float16';
 import { ProtobufError, ProtoReader, readFields, WIRE_LENGTH_DELIMITED } from './protobuf';
 
 /**
@@ -320,24 +321,6 @@ function resolveExternalData(
 
 // ---- tensor values ----
 
-/** Every binary16 pattern widened once: converting a half-precision model is then one lookup a weight. */
-let halfTable: Float32Array | null = null;
-
-function float16Table(): Float32Array {
-  if (halfTable) return halfTable;
-  halfTable = new Float32Array(65536);
-  const bits = new Uint32Array(halfTable.buffer);
-  for (let h = 0; h < 65536; h++) {
-    const sign = (h & 0x8000) << 16;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    if (exponent === 0) halfTable[h] = (sign ? -1 : 1) * fraction * 2 ** -24;
-    else if (exponent === 31) bits[h] = sign | 0x7f800000 | (fraction << 13);
-    else bits[h] = sign | ((exponent + 112) << 23) | (fraction << 13);
-  }
-  return halfTable;
-}
-
 /** A tensor's values as float32: float32 as is, float16 / bfloat16 / float64 converted. */
 export function tensorToFloat32(t: OnnxTensor): Float32Array {
   const n = elementCount(t.dims);
@@ -360,15 +343,11 @@ export function tensorToFloat32(t: OnnxTensor): Float32Array {
     case ONNX_BFLOAT16: {
       const halves = raw ? new Uint16Array(raw.slice().buffer) : Uint16Array.from(t.int32Data);
       check(halves.length);
+      if (t.dataType === ONNX_FLOAT16) return decodeFloat16(halves);
+      // bfloat16 is the top half of a float32.
       const out = new Float32Array(n);
-      if (t.dataType === ONNX_FLOAT16) {
-        const table = float16Table();
-        for (let i = 0; i < n; i++) out[i] = table[halves[i] as number] as number;
-      } else {
-        // bfloat16 is the top half of a float32.
-        const bits = new Uint32Array(out.buffer);
-        for (let i = 0; i < n; i++) bits[i] = (halves[i] as number) << 16;
-      }
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) bits[i] = (halves[i] as number) << 16;
       return out;
     }
     case ONNX_DOUBLE: {

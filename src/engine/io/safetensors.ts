@@ -5,6 +5,8 @@
  * browser (fetched or dropped files) and Node (fixtures) read checkpoints the same way.
  */
 
+import { decodeFloat16, encodeFloat16 } from './float16';
+
 export type SafetensorsDType = 'F32' | 'F16' | 'I32' | 'I64';
 
 /** Floats decode to float32 (F16 widened); integers to exact doubles. */
@@ -155,13 +157,8 @@ function decode(name: string, dtype: SafetensorsDType, raw: ArrayBuffer): Float3
   switch (dtype) {
     case 'F32':
       return new Float32Array(raw);
-    case 'F16': {
-      const table = halfTable();
-      const halves = new Uint16Array(raw);
-      const out = new Float32Array(halves.length);
-      for (let i = 0; i < halves.length; i++) out[i] = table[halves[i] as number] as number;
-      return out;
-    }
+    case 'F16':
+      return decodeFloat16(new Uint16Array(raw));
     case 'I32':
       return Float64Array.from(new Int32Array(raw));
     case 'I64': {
@@ -177,28 +174,6 @@ function decode(name: string, dtype: SafetensorsDType, raw: ArrayBuffer): Float3
       return out;
     }
   }
-}
-
-let halfToFloat: Float32Array | null = null;
-
-/** Every binary16 pattern widened once: decoding a half-precision checkpoint is then one lookup a value. */
-function halfTable(): Float32Array {
-  if (halfToFloat) return halfToFloat;
-  halfToFloat = new Float32Array(65536);
-  for (let h = 0; h < 65536; h++) {
-    const sign = h & 0x8000 ? -1 : 1;
-    const exponent = (h >> 10) & 0x1f;
-    const fraction = h & 0x3ff;
-    halfToFloat[h] =
-      exponent === 0
-        ? sign * fraction * 2 ** -24
-        : exponent === 31
-          ? fraction
-            ? Number.NaN
-            : sign * Number.POSITIVE_INFINITY
-          : sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
-  }
-  return halfToFloat;
 }
 
 /** Every tensor of a file, decoded. */
@@ -248,7 +223,7 @@ function encode(name: string, dtype: SafetensorsDType, data: ArrayLike<number>):
     case 'F32':
       return new Uint8Array(Float32Array.from(data).buffer);
     case 'F16':
-      return new Uint8Array(Uint16Array.from(data, floatToHalf).buffer);
+      return new Uint8Array(Uint16Array.from(data, encodeFloat16).buffer);
     case 'I32':
     case 'I64': {
       const [low, high] =
@@ -263,28 +238,4 @@ function encode(name: string, dtype: SafetensorsDType, data: ArrayLike<number>):
       return new Uint8Array(array.buffer);
     }
   }
-}
-
-const float32 = new Float32Array(1);
-const float32Bits = new Uint32Array(float32.buffer);
-
-/** float32 → binary16 bits, rounding to nearest even like numpy and torch. */
-function floatToHalf(value: number): number {
-  float32[0] = value;
-  const bits = float32Bits[0] as number;
-  const sign = (bits >>> 16) & 0x8000;
-  const exponent = ((bits >>> 23) & 0xff) - 127 + 15;
-  let mantissa = bits & 0x7fffff;
-  if (exponent === 128 + 15) return sign | 0x7c00 | (mantissa ? 0x200 : 0);
-  if (exponent >= 31) return sign | 0x7c00;
-  // Subnormal halves count units of 2^-24: shift the full 24-bit significand down to that scale.
-  const shift = exponent <= 0 ? 14 - exponent : 13;
-  if (shift > 24) return sign;
-  if (exponent <= 0) mantissa |= 0x800000;
-  let half = (exponent <= 0 ? 0 : exponent << 10) | (mantissa >>> shift);
-  const rest = mantissa & ((1 << shift) - 1);
-  const halfway = 1 << (shift - 1);
-  // A carry out of the mantissa correctly bumps the exponent (up to infinity).
-  if (rest > halfway || (rest === halfway && half & 1)) half++;
-  return sign | half;
 }

@@ -7,6 +7,7 @@ import source from './cross-entropy.wgsl?raw';
 import backwardSource from './cross-entropy-backward.wgsl?raw';
 import type { Floats } from './elementwise';
 import { mean } from './reduce';
+import { reduceSnippet, threadsPerRow } from './workgroup-reduce';
 
 // ---- CPU references (logits, mask, probs, dlogits are [rows, classes]; labels, rowLoss [rows]) ----
 
@@ -57,7 +58,7 @@ export function softmaxCrossEntropyBackwardRef(
 
 // ---- kernels ----
 
-const forwardKernel = { label: 'cross-entropy', source, entryPoint: 'forward' };
+const forwardKernel = { label: 'cross-entropy', source: reduceSnippet + source, entryPoint: 'forward' };
 const backwardKernel = { label: 'cross-entropy-backward', source: backwardSource, entryPoint: 'backward' };
 
 interface ForwardArgs {
@@ -85,7 +86,12 @@ const crossEntropyForward: Kernel<ForwardArgs, { rowLoss: Tensor; probs: Tensor 
   gpu(be, { logits, labels, mask }) {
     const [rows, classes] = logits.shape as [number, number];
     const out = { rowLoss: be.empty([rows]), probs: be.empty(logits.shape) };
-    const constants = { ROWS: u32(rows), K: u32(classes), HAS_MASK: bool(mask !== undefined) };
+    const constants = {
+      ROWS: u32(rows),
+      K: u32(classes),
+      WG: u32(threadsPerRow(be, classes)),
+      HAS_MASK: bool(mask !== undefined),
+    };
     be.dispatch(
       forwardKernel,
       constants,

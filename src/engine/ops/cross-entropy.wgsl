@@ -1,11 +1,10 @@
-// Softmax cross-entropy forward over the rows of logits [ROWS, K]. Constants: ROWS, K (u32), HAS_MASK
+// Softmax cross-entropy forward over the rows of logits [ROWS, K]. Constants: ROWS, K, WG (u32), HAS_MASK
 // (bool). labels [ROWS] holds class indices as f32 (exact below 2^24); mask [ROWS, K] is 1 where the class
 // takes part and 0 where it is excluded (bound to logits when HAS_MASK is false). Writes the softmax
 // probabilities (0 at excluded classes) and each row's loss lse − logit[label].
-// Dispatch: one workgroup per row, grid1d(ROWS, 1); threads stride over the row and meet in
-// workgroup-shared tree reductions, so any K works.
+// Dispatch: one workgroup of WG threads per row, grid1d(ROWS, 1); threads stride over the row and meet in
+// workgroup_max and workgroup_sum (workgroup-reduce.wgsl, prepended), so any K works.
 
-const WG: u32 = 256u;
 // The most negative finite f32: the max of a row starts here, so excluded logits never take part.
 const LOWEST: f32 = -3.40282346e38;
 
@@ -14,32 +13,6 @@ const LOWEST: f32 = -3.40282346e38;
 @group(0) @binding(2) var<storage, read> mask: array<f32>;
 @group(0) @binding(3) var<storage, read_write> probs: array<f32>;
 @group(0) @binding(4) var<storage, read_write> row_loss: array<f32>;
-
-var<workgroup> partial: array<f32, WG>;
-
-fn workgroup_max(tid: u32, v: f32) -> f32 {
-  partial[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] = max(partial[tid], partial[tid + stride]); }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
-
-fn workgroup_sum(tid: u32, v: f32) -> f32 {
-  partial[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] += partial[tid + stride]; }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
 
 // Excluded classes are skipped, never weighted by 0: an excluded logit may be anything, even ±inf.
 fn included(i: u32) -> bool {
@@ -57,12 +30,12 @@ fn forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3
   for (var k = tid; k < K; k += WG) {
     if (included(base + k)) { m = max(m, logits[base + k]); }
   }
-  m = workgroup_max(tid, m);
+  m = workgroup_max(m, tid);
   var s = 0.0;
   for (var k = tid; k < K; k += WG) {
     if (included(base + k)) { s += exp(logits[base + k] - m); }
   }
-  s = workgroup_sum(tid, s);
+  s = workgroup_sum(s, tid);
   let inv = 1.0 / s;
   for (var k = tid; k < K; k += WG) {
     var p = 0.0;

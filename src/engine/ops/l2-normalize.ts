@@ -1,10 +1,11 @@
 import { type Kernel, runKernel } from '../backend';
-import { grid1d } from '../gpu/gpu-backend';
+import { type GpuBackend, grid1d } from '../gpu/gpu-backend';
 import { u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
 import type { Tensor } from '../tensor';
 import type { Floats } from './elementwise';
 import source from './l2-normalize.wgsl?raw';
+import { reduceSnippet, threadsPerRow } from './workgroup-reduce';
 
 /** F.normalize's floor on the norm: a zero row maps to zero instead of 0/0. */
 const MIN_NORM = 1e-12;
@@ -48,8 +49,14 @@ export function l2NormalizeBackwardRef(
 
 // ---- kernels ----
 
-const forwardKernel = { label: 'l2-normalize', source, entryPoint: 'forward' };
-const backwardKernel = { label: 'l2-normalize', source, entryPoint: 'backward' };
+const forwardKernel = { label: 'l2-normalize', source: reduceSnippet + source, entryPoint: 'forward' };
+const backwardKernel = { label: 'l2-normalize', source: reduceSnippet + source, entryPoint: 'backward' };
+
+const constants = (be: GpuBackend, rows: number, cols: number) => ({
+  ROWS: u32(rows),
+  C: u32(cols),
+  WG: u32(threadsPerRow(be, cols)),
+});
 
 function rowsAndCols(x: Tensor): [number, number] {
   const cols = x.shape[x.shape.length - 1] as number;
@@ -65,7 +72,7 @@ const l2NormalizeForward: Kernel<{ x: Tensor }, Tensor> = {
   gpu(be, { x }) {
     const [rows, cols] = rowsAndCols(x);
     const out = be.empty(x.shape);
-    be.dispatch(forwardKernel, { ROWS: u32(rows), C: u32(cols) }, [x, out], grid1d(rows, 1));
+    be.dispatch(forwardKernel, constants(be, rows, cols), [x, out], grid1d(rows, 1));
     return out;
   },
 };
@@ -79,7 +86,7 @@ const l2NormalizeBackward: Kernel<{ x: Tensor; dy: Tensor }, Tensor> = {
   gpu(be, { x, dy }) {
     const [rows, cols] = rowsAndCols(x);
     const out = be.empty(x.shape);
-    be.dispatch(backwardKernel, { ROWS: u32(rows), C: u32(cols) }, [x, out, dy], grid1d(rows, 1));
+    be.dispatch(backwardKernel, constants(be, rows, cols), [x, out, dy], grid1d(rows, 1));
     return out;
   },
 };

@@ -1,33 +1,18 @@
 // y = x / max(‖x‖, 1e-12) over the last axis of x [ROWS, C] (F.normalize), and its backward from x.
-// Constants: ROWS, C (u32). Bindings: forward reads x and writes out; backward also reads dy (binding 2)
-// and writes dx to out. Dispatch: one workgroup per row, grid1d(ROWS, 1); threads stride over the row and
-// meet in a workgroup-shared tree reduction, so any C works.
+// Constants: ROWS, C, WG (u32). Bindings: forward reads x and writes out; backward also reads dy (binding 2)
+// and writes dx to out. Dispatch: one workgroup of WG threads per row, grid1d(ROWS, 1); threads stride
+// over the row and meet in workgroup_sum (workgroup-reduce.wgsl, prepended), so any C works.
 
-const WG: u32 = 256u;
 const MIN_NORM: f32 = 1e-12;
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 
-var<workgroup> partial: array<f32, WG>;
-
-fn workgroup_sum(tid: u32, v: f32) -> f32 {
-  partial[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] += partial[tid + stride]; }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
-
 fn row_norm(base: u32, tid: u32) -> f32 {
   var q = 0.0;
   for (var c = tid; c < C; c += WG) { q += x[base + c] * x[base + c]; }
-  return sqrt(workgroup_sum(tid, q));
+  return sqrt(workgroup_sum(q, tid));
 }
 
 @compute @workgroup_size(WG)
@@ -48,7 +33,7 @@ fn backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec
   let n = row_norm(base, tid);
   var d = 0.0;
   for (var c = tid; c < C; c += WG) { d += x[base + c] * dy[base + c]; }
-  d = workgroup_sum(tid, d);
+  d = workgroup_sum(d, tid);
   let inv = 1.0 / max(n, MIN_NORM);
   let k = select(0.0, d * inv * inv * inv, n > MIN_NORM);
   for (var c = tid; c < C; c += WG) { out[base + c] = dy[base + c] * inv - x[base + c] * k; }

@@ -1,7 +1,6 @@
-// Layer norm backward from x [ROWS, C] and the saved per-row mean and rstd. Constants: ROWS, C (u32).
+// Layer norm backward from x [ROWS, C] and the saved per-row mean and rstd. Constants: ROWS, C, WG (u32).
 // Bindings: both entry points read x, mean, rstd, dy and write out; input_grad also reads gamma.
-
-const WG: u32 = 256u;
+// input_grad reduces with workgroup_sum (workgroup-reduce.wgsl, prepended).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> mean: array<f32>;
@@ -10,22 +9,8 @@ const WG: u32 = 256u;
 @group(0) @binding(4) var<storage, read_write> out: array<f32>;
 @group(0) @binding(5) var<storage, read> gamma: array<f32>;
 
-var<workgroup> partial: array<f32, WG>;
-
-fn workgroup_sum(tid: u32, v: f32) -> f32 {
-  partial[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] += partial[tid + stride]; }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
-
-// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·gamma and x̂ = (x − mean)·rstd, one workgroup per row
-// (grid1d(ROWS, 1)).
+// dx = rstd·(g − mean(g) − x̂·mean(g·x̂)) with g = dy·gamma and x̂ = (x − mean)·rstd, one workgroup of WG
+// threads per row (grid1d(ROWS, 1)).
 @compute @workgroup_size(WG)
 fn input_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u, @builtin(local_invocation_index) tid: u32) {
   let row = wid.y * nwg.x + wid.x;
@@ -40,8 +25,8 @@ fn input_grad(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: v
     sg += g;
     sgx += g * (x[base + c] - mu) * r;
   }
-  let mean_g = workgroup_sum(tid, sg) / f32(C);
-  let mean_gx = workgroup_sum(tid, sgx) / f32(C);
+  let mean_g = workgroup_sum(sg, tid) / f32(C);
+  let mean_gx = workgroup_sum(sgx, tid) / f32(C);
   for (var c = tid; c < C; c += WG) {
     let xhat = (x[base + c] - mu) * r;
     out[base + c] = r * (dy[base + c] * gamma[c] - mean_g - xhat * mean_gx);

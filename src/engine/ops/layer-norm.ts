@@ -7,6 +7,7 @@ import type { Floats } from './elementwise';
 import forwardSource from './layer-norm.wgsl?raw';
 import backwardSource from './layer-norm-backward.wgsl?raw';
 import { sumRows } from './reduce';
+import { reduceSnippet, threadsPerRow } from './workgroup-reduce';
 
 // ---- CPU references (x, y, dy, dx are [rows, c]; gamma, beta [c]; mean, rstd [rows]) ----
 
@@ -89,9 +90,10 @@ export function layerNormGammaGradRef(
 
 // ---- kernels ----
 
-const forwardKernel = { label: 'layer-norm', source: forwardSource, entryPoint: 'forward' };
-const inputGradKernel = { label: 'layer-norm-backward', source: backwardSource, entryPoint: 'input_grad' };
-const gammaGradKernel = { label: 'layer-norm-backward', source: backwardSource, entryPoint: 'gamma_grad' };
+const forwardKernel = { label: 'layer-norm', source: reduceSnippet + forwardSource, entryPoint: 'forward' };
+const backward = reduceSnippet + backwardSource;
+const inputGradKernel = { label: 'layer-norm-backward', source: backward, entryPoint: 'input_grad' };
+const gammaGradKernel = { label: 'layer-norm-backward', source: backward, entryPoint: 'gamma_grad' };
 
 interface RowStatistics {
   mean: Tensor;
@@ -130,7 +132,7 @@ const layerNormForward: Kernel<LayerNormArgs, RowStatistics & { y: Tensor }> = {
     const c = columns(x);
     const rows = x.size / c;
     const out = { y: be.empty(x.shape), mean: be.empty([rows]), rstd: be.empty([rows]) };
-    const constants = { ROWS: u32(rows), C: u32(c), EPS: f32(eps) };
+    const constants = { ROWS: u32(rows), C: u32(c), WG: u32(threadsPerRow(be, c)), EPS: f32(eps) };
     be.dispatch(forwardKernel, constants, [x, gamma, beta, out.y, out.mean, out.rstd], grid1d(rows, 1));
     return out;
   },
@@ -158,7 +160,7 @@ const layerNormInputGrad: Kernel<RowStatistics & { x: Tensor; gamma: Tensor; dy:
     const dx = be.empty(x.shape);
     be.dispatch(
       inputGradKernel,
-      { ROWS: u32(rows), C: u32(c) },
+      { ROWS: u32(rows), C: u32(c), WG: u32(threadsPerRow(be, c)) },
       [x, mean, rstd, dy, dx, gamma],
       grid1d(rows, 1),
     );
@@ -184,7 +186,8 @@ const layerNormGammaGrad: Kernel<RowStatistics & { x: Tensor; dy: Tensor }, Tens
   gpu(be, { x, dy, mean, rstd }) {
     const c = columns(x);
     const dgamma = be.empty([c]);
-    const constants = { ROWS: u32(x.size / c), C: u32(c) };
+    // WG sizes only input_grad's reduction, but the whole module is compiled for either entry point.
+    const constants = { ROWS: u32(x.size / c), C: u32(c), WG: u32(threadsPerRow(be, c)) };
     be.dispatch(gammaGradKernel, constants, [x, mean, rstd, dy, dgamma], [Math.ceil(c / 64)]);
     return dgamma;
   },

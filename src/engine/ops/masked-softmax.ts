@@ -1,10 +1,11 @@
 import { type Kernel, runKernel } from '../backend';
-import { grid1d } from '../gpu/gpu-backend';
+import { type GpuBackend, grid1d } from '../gpu/gpu-backend';
 import { bool, u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
 import { shapeString, type Tensor } from '../tensor';
 import type { Floats } from './elementwise';
 import source from './masked-softmax.wgsl?raw';
+import { reduceSnippet, threadsPerRow } from './workgroup-reduce';
 
 /**
  * Scores are [matrices, rows, cols] with matrices = batch·heads: matrix z belongs to sample
@@ -82,21 +83,17 @@ export function softmaxBackwardRef(
 
 // ---- kernels ----
 
-const forwardKernel = { label: 'masked-softmax', source, entryPoint: 'softmax_forward' };
-const backwardKernel = { label: 'masked-softmax', source, entryPoint: 'softmax_backward' };
+const kernelSource = reduceSnippet + source;
+const forwardKernel = { label: 'masked-softmax', source: kernelSource, entryPoint: 'softmax_forward' };
+const backwardKernel = { label: 'masked-softmax', source: kernelSource, entryPoint: 'softmax_backward' };
 
-/** Threads per row: the row length rounded up to a power of two, so short rows leave few threads idle. */
-function threadsPerRow(cols: number): number {
-  return Math.min(256, Math.max(32, 2 ** Math.ceil(Math.log2(cols))));
-}
-
-function constants(layout: SoftmaxLayout, causal: boolean, hasKeyMask: boolean) {
+function constants(be: GpuBackend, layout: SoftmaxLayout, causal: boolean, hasKeyMask: boolean) {
   return {
     ROWS: u32(layout.matrices * layout.rows),
     TQ: u32(layout.rows),
     TK: u32(layout.cols),
     HEADS: u32(layout.heads),
-    WG: u32(threadsPerRow(layout.cols)),
+    WG: u32(threadsPerRow(be, layout.cols)),
     CAUSAL: bool(causal),
     HAS_KEY_MASK: bool(hasKeyMask),
   };
@@ -122,7 +119,7 @@ export const maskedSoftmaxForward: Kernel<MaskedSoftmaxArgs, Tensor> = {
     const rows = layout.matrices * layout.rows;
     be.dispatch(
       forwardKernel,
-      constants(layout, causal, keyMask !== undefined),
+      constants(be, layout, causal, keyMask !== undefined),
       [scores, keyMask ?? scores, out],
       grid1d(rows, 1),
     );
@@ -141,7 +138,7 @@ export const maskedSoftmaxBackward: Kernel<{ p: Tensor; dp: Tensor; layout: Soft
     // The masks are baked into P, so every masking variant shares one backward pipeline.
     be.dispatch(
       backwardKernel,
-      constants(layout, false, false),
+      constants(be, layout, false, false),
       [p, dp, out],
       grid1d(layout.matrices * layout.rows, 1),
     );

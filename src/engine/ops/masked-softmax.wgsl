@@ -2,15 +2,13 @@
 // kernel, and its backward. Z = batch·HEADS: matrix z belongs to sample z / HEADS.
 // Constants: ROWS (= Z·TQ), TQ, TK, HEADS, WG (u32, a power of two), CAUSAL, HAS_KEY_MASK (bool).
 // Dispatch: one workgroup of WG threads per row, grid1d(ROWS, 1); threads stride over the row and meet
-// in a workgroup-shared tree reduction, so any TK works.
+// in workgroup_max and workgroup_sum (workgroup-reduce.wgsl, prepended), so any TK works.
 // Bindings are shared by both entry points: forward reads scores (x) and the key mask [batch, TK] (y,
 // 1 = attend, 0 = ignore; bound to x when HAS_KEY_MASK is false); backward reads P (x) and dP (y).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read> y: array<f32>;
 @group(0) @binding(2) var<storage, read_write> out: array<f32>;
-
-var<workgroup> partial: array<f32, WG>;
 
 // The most negative finite f32: the max of a row starts here, so masked scores never take part.
 const LOWEST: f32 = -3.40282346e38;
@@ -25,30 +23,6 @@ fn attends(row: u32, j: u32) -> bool {
   return true;
 }
 
-fn workgroup_max(tid: u32, v: f32) -> f32 {
-  partial[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] = max(partial[tid], partial[tid + stride]); }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
-
-fn workgroup_sum(tid: u32, v: f32) -> f32 {
-  partial[tid] = v;
-  workgroupBarrier();
-  for (var stride = WG / 2u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] += partial[tid + stride]; }
-    workgroupBarrier();
-  }
-  let result = partial[0];
-  workgroupBarrier();
-  return result;
-}
-
 // out = softmax(x) over attended keys, 0 at masked ones. A row with every key masked has no
 // distribution: its probabilities are all 0 (its sum is 0), never 0/0.
 @compute @workgroup_size(WG)
@@ -60,12 +34,12 @@ fn softmax_forward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) n
   for (var j = tid; j < TK; j += WG) {
     if (attends(row, j)) { m = max(m, x[base + j]); }
   }
-  m = workgroup_max(tid, m);
+  m = workgroup_max(m, tid);
   var s = 0.0;
   for (var j = tid; j < TK; j += WG) {
     if (attends(row, j)) { s += exp(x[base + j] - m); }
   }
-  s = workgroup_sum(tid, s);
+  s = workgroup_sum(s, tid);
   // An attended row sums to at least exp(0) = 1 (its max), so s == 0 only when every key is masked.
   let inv = select(0.0, 1.0 / s, s > 0.0);
   for (var j = tid; j < TK; j += WG) {
@@ -83,6 +57,6 @@ fn softmax_backward(@builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) 
   let base = row * TK;
   var d = 0.0;
   for (var j = tid; j < TK; j += WG) { d += x[base + j] * y[base + j]; }
-  d = workgroup_sum(tid, d);
+  d = workgroup_sum(d, tid);
   for (var j = tid; j < TK; j += WG) { out[base + j] = x[base + j] * (y[base + j] - d); }
 }

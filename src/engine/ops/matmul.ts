@@ -1,9 +1,12 @@
 import { type Backend, type Kernel, runKernel } from '../backend';
+import type { GpuBackend } from '../gpu/gpu-backend';
 import { bool, f32, u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
 import { type Shape, shapeString, type Tensor } from '../tensor';
 import type { Floats } from './elementwise';
 import source from './matmul.wgsl?raw';
+import { matmulCpu } from './matmul-cpu';
+import registersSource from './matmul-registers.wgsl?raw';
 import { sumRows } from './reduce';
 
 /** C[z] = alpha · op(A[z]) · op(B[z]) (+ bias) (+ C[z]); see matmul.wgsl for the layout. */
@@ -62,14 +65,54 @@ export function matmulRef(
   }
 }
 
-// ---- kernel ----
+// ---- kernels ----
 
-const kernel = { label: 'matmul', source, entryPoint: 'main' };
+/**
+ * Two kernels compute the same C (llm.c's habit: the simple one stays as the spec). matmul.wgsl tiles
+ * through workgroup memory, which is what a GPU wants. The fallback adapter runs on the CPU (SwiftShader),
+ * where barriers and workgroup memory cost far more than the arithmetic: there matmul-registers.wgsl, with
+ * neither, is 10–30× faster (`prompt-studio bench kernels --shapes small --variant tiled|registers`).
+ */
+const tiledKernel = { label: 'matmul', source, entryPoint: 'main' };
+const registersKernel = { label: 'matmul-registers', source: registersSource, entryPoint: 'main' };
 
-/** Small problems get 32×32 tiles so a handful of rows still fills several workgroups. */
+export const MATMUL_VARIANTS = ['tiled', 'registers'] as const;
+export type MatmulVariant = (typeof MATMUL_VARIANTS)[number];
+
+/** The kernel `matmulRaw` runs on this adapter unless told otherwise. */
+function defaultMatmulVariant(be: GpuBackend): MatmulVariant {
+  return be.adapter.isFallbackAdapter ? 'registers' : 'tiled';
+}
+
+/**
+ * Small problems get 32×32 tiles so a handful of rows still fills several workgroups. Both tilings use at
+ * most 256 threads and 8 KiB of workgroup memory, within what WebGPU guarantees every adapter (256 and
+ * 16 KiB), so no adapter limit rules one out.
+ */
 function tiling(spec: MatmulSpec) {
   const small = spec.m <= 32 || spec.n <= 32;
   return small ? { BM: 32, BN: 32, BK: 16, TM: 4, TN: 4 } : { BM: 64, BN: 64, BK: 16, TM: 4, TN: 4 };
+}
+
+/** Each thread of matmul-registers.wgsl computes an 8×8 block of C. */
+const REGISTER_BLOCK = 8;
+
+/**
+ * Threads per workgroup of matmul-registers.wgsl along N and M: up to 8×8 (a 64×64 block of C), fewer where
+ * the matrix has fewer blocks (CLIP's 17×17 attention scores need 3×3), so few threads sit idle; halved
+ * again while the dispatch has fewer than 16 workgroups to share among the CPU's threads.
+ */
+function registerThreads(spec: MatmulSpec): { x: number; y: number } {
+  const side = (size: number) =>
+    2 ** Math.min(3, Math.floor(Math.log2(Math.max(1, Math.ceil(size / REGISTER_BLOCK)))));
+  let [x, y] = [side(spec.n), side(spec.m)];
+  const workgroups = () =>
+    Math.ceil(spec.n / (x * REGISTER_BLOCK)) * Math.ceil(spec.m / (y * REGISTER_BLOCK)) * spec.batch;
+  while (workgroups() < 16 && x * y > 1) {
+    if (x >= y) x /= 2;
+    else y /= 2;
+  }
+  return { x, y };
 }
 
 export interface MatmulArgs {
@@ -80,6 +123,8 @@ export interface MatmulArgs {
   bias?: Tensor | undefined;
   /** Adds into this tensor instead of allocating the output. */
   into?: Tensor | undefined;
+  /** The GPU kernel to run; by default the adapter's (tests and benchmarks name each). */
+  variant?: MatmulVariant | undefined;
 }
 
 function checkSizes({ a, b, spec, outShape, into }: MatmulArgs): void {
@@ -102,7 +147,7 @@ export const matmulKernel: Kernel<MatmulArgs, Tensor> = {
   cpu(be, args) {
     checkSizes(args);
     const out = args.into ?? be.empty(args.outShape);
-    matmulRef(be.data(args.a), be.data(args.b), args.spec, be.data(out), {
+    matmulCpu(be.data(args.a), be.data(args.b), args.spec, be.data(out), {
       bias: args.bias ? be.data(args.bias) : undefined,
       accumulate: args.into !== undefined,
     });
@@ -112,20 +157,14 @@ export const matmulKernel: Kernel<MatmulArgs, Tensor> = {
     checkSizes(args);
     const { a, b, spec, bias, into } = args;
     const out = into ?? be.empty(args.outShape);
-    const tile = tiling(spec);
     const contiguousA = spec.transA ? spec.m : spec.k;
     const contiguousB = spec.transB ? spec.k : spec.n;
-    const constants = {
+    const problem = {
       M: u32(spec.m),
       N: u32(spec.n),
       K: u32(spec.k),
       BATCH_A: u32(spec.batchStrideA),
       BATCH_B: u32(spec.batchStrideB),
-      BM: u32(tile.BM),
-      BN: u32(tile.BN),
-      BK: u32(tile.BK),
-      TM: u32(tile.TM),
-      TN: u32(tile.TN),
       ALPHA: f32(spec.alpha),
       TRANS_A: bool(spec.transA),
       TRANS_B: bool(spec.transB),
@@ -134,12 +173,30 @@ export const matmulKernel: Kernel<MatmulArgs, Tensor> = {
       VEC_A: bool(contiguousA % 4 === 0 && spec.batchStrideA % 4 === 0),
       VEC_B: bool(contiguousB % 4 === 0 && spec.batchStrideB % 4 === 0),
     };
-    be.dispatch(
-      kernel,
-      constants,
-      [a, a, b, b, bias ?? a, out],
-      [Math.ceil(spec.n / tile.BN), Math.ceil(spec.m / tile.BM), spec.batch],
-    );
+    const bindings = [a, a, b, b, bias ?? a, out];
+    if ((args.variant ?? defaultMatmulVariant(be)) === 'registers') {
+      const threads = registerThreads(spec);
+      const [width, height] = [threads.x * REGISTER_BLOCK, threads.y * REGISTER_BLOCK];
+      be.dispatch(registersKernel, { ...problem, WG_X: u32(threads.x), WG_Y: u32(threads.y) }, bindings, [
+        Math.ceil(spec.n / width),
+        Math.ceil(spec.m / height),
+        spec.batch,
+      ]);
+    } else {
+      const tile = tiling(spec);
+      const tileConstants = {
+        BM: u32(tile.BM),
+        BN: u32(tile.BN),
+        BK: u32(tile.BK),
+        TM: u32(tile.TM),
+        TN: u32(tile.TN),
+      };
+      be.dispatch(tiledKernel, { ...problem, ...tileConstants }, bindings, [
+        Math.ceil(spec.n / tile.BN),
+        Math.ceil(spec.m / tile.BM),
+        spec.batch,
+      ]);
+    }
     return out;
   },
 };

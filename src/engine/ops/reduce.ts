@@ -1,11 +1,12 @@
 import { type Backend, type Kernel, runKernel } from '../backend';
-import { grid1d } from '../gpu/gpu-backend';
+import { type GpuBackend, grid1d } from '../gpu/gpu-backend';
 import { f32, u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
 import type { Tensor } from '../tensor';
 import type { Floats } from './elementwise';
 import sumAllSource from './sum-all.wgsl?raw';
 import sumRowsSource from './sum-rows.wgsl?raw';
+import { reduceSnippet, threadsPerRow } from './workgroup-reduce';
 
 // ---- CPU references ----
 
@@ -25,8 +26,14 @@ export function sumAllRef(x: ArrayLike<number>, alpha: number): number {
 // ---- kernels ----
 
 const sumRowsKernel = { label: 'sum-rows', source: sumRowsSource, entryPoint: 'sum_rows' };
-const sumAllKernel = { label: 'sum-all', source: sumAllSource, entryPoint: 'sum_all' };
-const broadcastKernel = { label: 'sum-all', source: sumAllSource, entryPoint: 'broadcast' };
+const sumAllKernel = { label: 'sum-all', source: reduceSnippet + sumAllSource, entryPoint: 'sum_all' };
+const broadcastKernel = { label: 'sum-all', source: reduceSnippet + sumAllSource, entryPoint: 'broadcast' };
+
+const sumAllConstants = (be: GpuBackend, n: number, alpha: number) => ({
+  N: u32(n),
+  WG: u32(threadsPerRow(be, n)),
+  ALPHA: f32(alpha),
+});
 
 const sumRowsForward: Kernel<{ x: Tensor; rows: number; cols: number }, Tensor> = {
   cpu(be, { x, rows, cols }) {
@@ -48,7 +55,7 @@ const sumAllForward: Kernel<{ x: Tensor; alpha: number }, Tensor> = {
   },
   gpu(be, { x, alpha }) {
     const out = be.empty([1]);
-    be.dispatch(sumAllKernel, { N: u32(x.size), ALPHA: f32(alpha) }, [x, out], [1]);
+    be.dispatch(sumAllKernel, sumAllConstants(be, x.size, alpha), [x, out], [1]);
     return out;
   },
 };
@@ -62,7 +69,7 @@ const broadcastForward: Kernel<{ g: Tensor; shape: readonly number[]; alpha: num
   },
   gpu(be, { g, shape, alpha }) {
     const out = be.empty(shape);
-    be.dispatch(broadcastKernel, { N: u32(out.size), ALPHA: f32(alpha) }, [g, out], grid1d(out.size, 256));
+    be.dispatch(broadcastKernel, sumAllConstants(be, out.size, alpha), [g, out], grid1d(out.size, 256));
     return out;
   },
 };

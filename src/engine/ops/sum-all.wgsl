@@ -1,22 +1,16 @@
-// A whole-tensor sum and its backward. Constants: N (u32), ALPHA (f32).
+// A whole-tensor sum and its backward. Constants: N, WG (u32), ALPHA (f32).
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
 
-var<workgroup> partial: array<f32, 256>;
-
-// out[0] = ALPHA · Σ x over N values, in one workgroup: losses are reduced over a batch, not millions.
-@compute @workgroup_size(256)
+// out[0] = ALPHA · Σ x over N values, in one workgroup of WG threads meeting in workgroup_sum
+// (workgroup-reduce.wgsl, prepended): losses are reduced over a batch, not millions.
+@compute @workgroup_size(WG)
 fn sum_all(@builtin(local_invocation_index) tid: u32) {
   var s = 0.0;
-  for (var i = tid; i < N; i += 256u) { s += x[i]; }
-  partial[tid] = s;
-  workgroupBarrier();
-  for (var stride = 128u; stride > 0u; stride >>= 1u) {
-    if (tid < stride) { partial[tid] += partial[tid + stride]; }
-    workgroupBarrier();
-  }
-  if (tid == 0u) { out[0] = ALPHA * partial[0]; }
+  for (var i = tid; i < N; i += WG) { s += x[i]; }
+  let total = workgroup_sum(s, tid);
+  if (tid == 0u) { out[0] = ALPHA * total; }
 }
 
 // out[i] = ALPHA · x[0] for N values: the backward of sum_all.

@@ -38,4 +38,25 @@ export const linearAlgebraCases: OpCase[] = [
     inputs: [{ shape: [5, 3] }, { shape: [7, 5] }],
     forward: (tape, a, b) => matmul(tape, a, b, { transA: true, transB: true }),
   },
+  // vec4 loads on every operand layout the forward and backward take, rows not a multiple of a block.
+  {
+    name: 'matmul vec4 [2,20,12]·[2,12,36]',
+    inputs: [{ shape: [2, 20, 12] }, { shape: [2, 12, 36] }],
+    forward: (tape, a, b) => matmul(tape, a, b),
+  },
+  {
+    name: 'matmul Bᵀ vec4 α=0.25 [3,33,16]·[3,20,16]ᵀ',
+    inputs: [{ shape: [3, 33, 16] }, { shape: [3, 20, 16] }],
+    forward: (tape, a, b) => matmul(tape, a, b, { transB: true, alpha: 0.25 }),
+  },
+  {
+    name: 'matmul Aᵀ vec4 with a K tail [2,7,12]ᵀ·[2,7,8]',
+    inputs: [{ shape: [2, 7, 12] }, { shape: [2, 7, 8] }],
+    forward: (tape, a, b) => matmul(tape, a, b, { transA: true }),
+  },
+  {
+    name: 'linear one row x[1,8]·W[12,8]ᵀ + b',
+    inputs: [{ shape: [1, 8] }, { shape: [12, 8] }, { shape: [12] }],
+    forward: (tape, x, w, b) => linear(tape, x, w, b),
+  },
 ];
