@@ -1,8 +1,9 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vitest/config';
+import { taskFilesPlugin } from './scripts/task-files-plugin';
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), taskFilesPlugin()],
   worker: { format: 'es' },
   server: { host: '127.0.0.1', port: 5173, strictPort: true },
   preview: { host: '127.0.0.1', port: 4173, strictPort: true },

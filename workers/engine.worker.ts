@@ -7,12 +7,13 @@ import { runEngineSelfTest, type SelfTestReport } from '../src/engine/check/self
 import { CpuBackend } from '../src/engine/cpu/cpu-backend';
 import { type GpuAdapterSummary, GpuBackend, type GpuLimits } from '../src/engine/gpu/gpu-backend';
 import { GpuUnavailableError } from '../src/engine/gpu/gpu-errors';
+import { createClipApi } from './clip-api';
 
 export type EngineDescription =
   | { kind: 'webgpu'; backend: string; adapter: GpuAdapterSummary; limits: GpuLimits }
   | { kind: 'cpu'; backend: string; fallbackReason: string };
 
-interface OpenedBackend {
+export interface OpenedBackend {
   backend: Backend;
   description: EngineDescription;
 }
@@ -53,6 +54,7 @@ const engineApi = {
     exclusive(({ backend }) => runEngineSelfTest(backend, options)),
   /** Every op case's outputs, for comparing this browser's WebGPU with Node's output by output. */
   selfTestOutputs: (): Promise<EngineFingerprint> => exclusive(({ backend }) => engineFingerprint(backend)),
+  ...createClipApi(exclusive),
 };
 
 export type EngineApi = typeof engineApi;

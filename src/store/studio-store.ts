@@ -2,6 +2,8 @@ import { create } from 'zustand';
 import type { EngineDescription } from '../../workers/engine.worker';
 import type { SelfTestReport } from '../engine/check/self-test';
 import { engineClient } from '../worker-client/engine-client';
+import { createModelSlice, type ModelSlice } from './model-slice';
+import { createZeroShotSlice, type ZeroShotSlice } from './zero-shot-slice';
 
 export type EngineStatus = 'idle' | 'loading' | 'ready' | 'error';
 
@@ -13,7 +15,7 @@ export interface SelfTestState {
   error: string | null;
 }
 
-export interface StudioState {
+export interface StudioState extends ModelSlice, ZeroShotSlice {
   engineStatus: EngineStatus;
   /** The backend the worker opened: the WebGPU adapter and its limits, or why it fell back to the CPU. */
   engine: EngineDescription | null;
@@ -27,7 +29,9 @@ export interface StudioState {
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-export const useStudioStore = create<StudioState>()((set, get) => ({
+export const useStudioStore = create<StudioState>()((set, get, store) => ({
+  ...createModelSlice(set, get, store),
+  ...createZeroShotSlice(set, get, store),
   engineStatus: 'idle',
   engine: null,
   engineError: null,

@@ -2,6 +2,7 @@ import type { EngineDescription } from '../../../workers/engine.worker';
 import type { OpReport, SelfTestReport } from '../../engine/check/self-test';
 import type { GpuLimits } from '../../engine/gpu/gpu-backend';
 import { useStudioStore } from '../../store/studio-store';
+import { count, formatBytes, formatError } from '../format';
 
 /** The WebGPU device the studio trains on, and proof that every kernel on it matches the CPU reference. */
 export function EnginePanel() {
@@ -236,23 +237,4 @@ function ErrorValue({ value, tolerance }: { value: number; tolerance: number }) 
       {formatError(value)}
     </span>
   );
-}
-
-function formatError(value: number): string {
-  return value === 0 ? '0' : value.toExponential(1);
-}
-
-function count(value: number): string {
-  return value.toLocaleString('en-US');
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB'];
-  let unit = 0;
-  let scaled = bytes;
-  while (scaled >= 1024 && unit < units.length - 1) {
-    scaled /= 1024;
-    unit++;
-  }
-  return `${Number.isInteger(scaled) ? scaled : scaled.toFixed(1)} ${units[unit]}`;
 }

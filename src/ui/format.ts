@@ -1,0 +1,26 @@
+/** Numbers as the panels show them. */
+
+/** An error or difference: 1.3e-7, or 0. */
+export function formatError(value: number): string {
+  return value === 0 ? '0' : value.toExponential(1);
+}
+
+export function count(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let unit = 0;
+  let scaled = bytes;
+  while (scaled >= 1024 && unit < units.length - 1) {
+    scaled /= 1024;
+    unit++;
+  }
+  return `${Number.isInteger(scaled) ? scaled : scaled.toFixed(1)} ${units[unit]}`;
+}
+
+/** A fraction as a percentage with one decimal: 0.675 → "67.5%". */
+export function percent(fraction: number): string {
+  return `${(100 * fraction).toFixed(1)}%`;
+}
