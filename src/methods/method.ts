@@ -3,7 +3,15 @@ import type { ClipTokenizer } from '../clip/tokenizer';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
 
-export type MethodId = 'zero-shot' | 'linear-probe' | 'coop' | 'vpt-shallow' | 'vpt-deep' | 'upt' | 'mudpt';
+export type MethodId =
+  | 'zero-shot'
+  | 'linear-probe'
+  | 'coop'
+  | 'vpt-shallow'
+  | 'vpt-deep'
+  | 'upt'
+  | 'mudpt'
+  | 'softcpt';
 
 /**
  * What a method consumes per image. `image-features`: the frozen image tower's embedding, computed once
@@ -15,6 +23,12 @@ export type MethodInput = 'image-features' | 'pixels';
 export type HyperValue = number | string | boolean;
 export type Hyperparameters = Readonly<Record<string, HyperValue>>;
 
+/** One task of a multitask run: its name and its own class list. */
+export interface MethodTask {
+  name: string;
+  classes: readonly string[];
+}
+
 /** Everything a method is built from; the model is frozen and shared by every method of a session. */
 export interface MethodContext {
   model: ClipModel;
@@ -22,6 +36,12 @@ export interface MethodContext {
   classNames: readonly string[];
   /** Seeds the learnable tensors' initialisation. */
   seed: number;
+  /**
+   * A multitask run's tasks, in order; classNames is then their class lists concatenated, task t's classes
+   * one contiguous range (see method-tasks.ts). Methods that share all they learn across tasks ignore it;
+   * SoftCPT builds each task's context from its name.
+   */
+  tasks?: readonly MethodTask[];
 }
 
 /**
@@ -71,5 +91,7 @@ export interface MethodDefinition {
   readonly defaults: Hyperparameters;
   /** null for methods with nothing to train (zero-shot). */
   readonly training: TrainingDefaults | null;
+  /** The method is defined over several tasks (SoftCPT): `create` needs the context's `tasks`. */
+  readonly requiresTasks?: boolean;
   create(context: MethodContext, hyperparameters?: Hyperparameters): PromptMethod;
 }

@@ -2,6 +2,7 @@ import { coop } from './coop';
 import { linearProbe } from './linear-probe';
 import type { MethodDefinition, MethodId } from './method';
 import { mudpt } from './mudpt';
+import { softcpt } from './softcpt';
 import { upt } from './upt';
 import { vptDeep, vptShallow } from './vpt';
 import { zeroShot } from './zero-shot';
@@ -15,6 +16,7 @@ export const methodDefinitions = {
   'vpt-deep': vptDeep,
   upt,
   mudpt,
+  softcpt,
 } satisfies Record<MethodId, MethodDefinition>;
 
 export function methodDefinition(id: MethodId): MethodDefinition {

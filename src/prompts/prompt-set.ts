@@ -82,7 +82,7 @@ export function promptSetFromResult(
 
 // ---- tensors as base64 of little-endian float32 ----
 
-function encodeFloats(values: Float32Array): string {
+export function encodeFloats(values: Float32Array): string {
   const bytes = new Uint8Array(values.length * 4);
   const view = new DataView(bytes.buffer);
   values.forEach((v, i) => {
@@ -95,7 +95,7 @@ function encodeFloats(values: Float32Array): string {
   return btoa(binary);
 }
 
-function decodeFloats(name: string, encoded: string, shape: readonly number[]): Float32Array {
+export function decodeFloats(name: string, encoded: string, shape: readonly number[]): Float32Array {
   let binary: string;
   try {
     binary = atob(encoded);

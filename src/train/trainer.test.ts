@@ -165,7 +165,11 @@ describe.skipIf(modelMissing)('trainer on the CPU backend', () => {
     const config = { epochs: 2, learningRate: 0.002 };
     const first = await trainRun(run('coop', config));
     expect(outcome(await trainRun(run('coop', config)))).toEqual(outcome(first));
-    expect(first.learnables['prompt_learner.ctx']?.shape).toEqual([4, clip.model.config.text.hiddenSize]);
+    const contextTokens = methodDefinition('coop').defaults.n_ctx;
+    expect(first.learnables['prompt_learner.ctx']?.shape).toEqual([
+      contextTokens,
+      clip.model.config.text.hiddenSize,
+    ]);
   });
 
   it('trains a pixel method with seeded augmentation deterministically', async () => {

@@ -141,7 +141,10 @@ export function trainableParameterCount(method: PromptMethod): number {
   return count;
 }
 
-function resolveConfig(defaults: TrainingDefaults, overrides: Partial<TrainingConfig> = {}): TrainingConfig {
+export function resolveConfig(
+  defaults: TrainingDefaults,
+  overrides: Partial<TrainingConfig> = {},
+): TrainingConfig {
   const config: TrainingConfig = { ...defaults, augment: true };
   for (const [key, value] of Object.entries(overrides)) {
     if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
@@ -165,13 +168,13 @@ function resolveConfig(defaults: TrainingDefaults, overrides: Partial<TrainingCo
   return config;
 }
 
-async function readLearnables(method: PromptMethod): Promise<Record<string, Float32Array>> {
+export async function readLearnables(method: PromptMethod): Promise<Record<string, Float32Array>> {
   const out: Record<string, Float32Array> = {};
   for (const [name, t] of method.learnables) out[name] = await t.read();
   return out;
 }
 
-function writeLearnables(method: PromptMethod, values: Record<string, Float32Array>): void {
+export function writeLearnables(method: PromptMethod, values: Record<string, Float32Array>): void {
   for (const [name, t] of method.learnables) {
     const data = values[name];
     if (data?.length !== t.size)
@@ -258,6 +261,13 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
   }
 }
 
+/** The optimizer a training config names, over a method's learnable tensors. */
+export function createOptimizer(params: readonly Tensor[], config: TrainingDefaults): Optimizer {
+  return config.optimizer === 'sgd'
+    ? new Sgd(params, { momentum: config.momentum, weightDecay: config.weightDecay })
+    : new AdamW(params, { weightDecay: config.weightDecay });
+}
+
 /** Dassl drops the last partial batch when the set holds at least one full batch. */
 export function stepsPerEpoch(examples: number, batchSize: number): number {
   return examples >= batchSize ? Math.floor(examples / batchSize) : 1;
@@ -274,11 +284,7 @@ async function trainLoop(
   const backend = run.clip.model.backend;
   const emit = hooks.onEvent ?? (() => {});
   const control = hooks.control ?? new TrainingControl();
-  const params = [...method.learnables.values()];
-  const optimizer: Optimizer =
-    config.optimizer === 'sgd'
-      ? new Sgd(params, { momentum: config.momentum, weightDecay: config.weightDecay })
-      : new AdamW(params, { weightDecay: config.weightDecay });
+  const optimizer = createOptimizer([...method.learnables.values()], config);
   const steps = stepsPerEpoch(split.train.length, config.batchSize);
   const schedule = cosineWithConstantWarmup({
     baseLr: config.learningRate,
@@ -386,8 +392,11 @@ async function trainLoop(
   return { status, best: best && { epoch: best.epoch, valAccuracy: best.valAccuracy }, history };
 }
 
-/** Forward, loss, backward and update on one batch; everything it allocates is freed before it returns. */
-async function trainStep(
+/**
+ * Forward, loss, backward and update on one batch; everything it allocates is freed before it returns.
+ * `classMask` (multitask runs) leaves each sample's other tasks' classes out of its loss.
+ */
+export async function trainStep(
   method: PromptMethod,
   inputs: InputSource,
   optimizer: Optimizer,
@@ -395,6 +404,7 @@ async function trainStep(
   batch: readonly LabelledExample[],
   views: Random,
   lr: number,
+  classMask?: Uint8Array,
 ): Promise<number> {
   const tape = new Tape(backend);
   let grads: Map<Tensor, Tensor> | null = null;
@@ -405,6 +415,7 @@ async function trainStep(
       tape,
       logits,
       batch.map((e) => e.label),
+      classMask,
     );
     const [value] = await loss.read();
     grads = tape.backward(loss);

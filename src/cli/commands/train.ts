@@ -9,28 +9,37 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import type { Hyperparameters, HyperValue, MethodId } from '../../methods/method';
+import type { MethodId } from '../../methods/method';
 import { methodDefinitions } from '../../methods/registry';
 import { promptSetFromResult, serializePromptSet } from '../../prompts/prompt-set';
 import { promptSetSafetensors } from '../../prompts/safetensors-export';
 import { FeatureCache } from '../../train/feature-cache';
 import { sampleFewShot } from '../../train/few-shot';
 import { meanAndStd, trainSeeds } from '../../train/train-seeds';
-import type { TrainingConfig, TrainingEvent, TrainingResult } from '../../train/trainer';
+import type { TrainingEvent, TrainingResult } from '../../train/trainer';
 import { TrainingControl } from '../../train/training-control';
 import { numberOption, type ParsedArgs, UsageError } from '../args';
 import { emit, table } from '../output';
 import { openModel, readTask, requiredOption, stringOption } from '../studio-inputs';
-
-const percent = (x: number | null | undefined) =>
-  x === null || x === undefined ? '-' : (100 * x).toFixed(1);
+import {
+  formatDuration,
+  parseHyperparameters,
+  parseSeeds,
+  percent,
+  trainingOverrides,
+} from '../training-options';
+import { trainTasks } from './train-tasks';
 
 export async function train(args: ParsedArgs): Promise<number> {
+  // Several tasks at once (SoftCPT, or one prompt shared by the tasks): the multitask trainer.
+  if (args.options.has('tasks')) return trainTasks(args);
   const methodId = requiredOption(args, 'method', `(${Object.keys(methodDefinitions).join('|')})`);
   const definition = methodDefinitions[methodId as MethodId];
   if (!definition) {
     throw new UsageError(`--method ${methodId} is not one of ${Object.keys(methodDefinitions).join(', ')}`);
   }
+  if (definition.requiresTasks)
+    throw new UsageError(`${methodId} trains several tasks together: give --tasks DIR,DIR,…`);
   const taskDir = requiredOption(args, 'task', 'DIR (an ImageFolder task)');
   const shots = numberOption(args, 'shots', 16);
   const seeds = parseSeeds(stringOption(args, 'seeds') ?? '1');
@@ -94,60 +103,9 @@ export async function train(args: ParsedArgs): Promise<number> {
   return result.cancelled ? 1 : 0;
 }
 
-function parseSeeds(text: string): number[] {
-  const seeds = text.split(',').map((s) => Number(s.trim()));
-  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s) || s < 0)) {
-    throw new UsageError(`--seeds must be whole numbers separated by commas, got ${text}`);
-  }
-  return seeds;
-}
-
-function trainingOverrides(args: ParsedArgs): Partial<TrainingConfig> {
-  const optional = (name: string) => (args.options.has(name) ? numberOption(args, name, 0) : undefined);
-  const optimizer = stringOption(args, 'optimizer');
-  if (optimizer !== undefined && optimizer !== 'sgd' && optimizer !== 'adamw') {
-    throw new UsageError(`--optimizer must be sgd or adamw, got ${optimizer}`);
-  }
-  return {
-    optimizer,
-    epochs: optional('epochs'),
-    learningRate: optional('lr'),
-    batchSize: optional('batch-size'),
-    weightDecay: optional('weight-decay'),
-    warmupEpochs: optional('warmup-epochs'),
-    augment: args.options.has('no-augment') ? false : undefined,
-  };
-}
-
-/** `--hyper n_ctx=8,csc=true`: numbers and true/false are typed, anything else is text. */
-function parseHyperparameters(text: string | undefined): Hyperparameters | undefined {
-  if (text === undefined) return undefined;
-  const values: Record<string, HyperValue> = {};
-  for (const pair of text.split(',')) {
-    const eq = pair.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--hyper takes key=value pairs separated by commas, got ${pair}`);
-    const raw = pair.slice(eq + 1);
-    const key = pair.slice(0, eq).trim();
-    values[key] =
-      raw === 'true'
-        ? true
-        : raw === 'false'
-          ? false
-          : raw !== '' && Number.isFinite(Number(raw))
-            ? Number(raw)
-            : raw;
-  }
-  return values;
-}
-
 function seedPath(out: string, seed: number): string {
   const extension = extname(out);
   return `${out.slice(0, out.length - extension.length)}-seed${seed}${extension}`;
-}
-
-function formatDuration(seconds: number): string {
-  const s = Math.round(seconds);
-  return s < 60 ? `${s}s` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
 }
 
 /** About twenty epoch lines per seed, plus feature-cache progress and each seed's result. */

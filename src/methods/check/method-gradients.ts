@@ -8,6 +8,10 @@
  *     images         pixel_values [B, 3, S, S] (feature methods get the frozen tower's embeddings of them)
  *     logits [B, K], loss [1], grad.<n>
  *
+ * A multitask fixture adds `tasks` (JSON [{ name, classes }], classNames then being their classes
+ * concatenated) and `sampleTasks` (JSON, each sample's task index): the method is built knowing the tasks,
+ * and each sample's loss leaves out the other tasks' classes (method-tasks.ts).
+ *
  * The method is built from the registry with those hyperparameters on the frozen model, its learnables are
  * overwritten with the fixture's, and the mean cross-entropy of the batch is backpropagated on the engine.
  */
@@ -18,7 +22,8 @@ import { SafetensorsFile } from '../../engine/io/safetensors';
 import { softmaxCrossEntropy } from '../../engine/ops/cross-entropy';
 import { Tape } from '../../engine/tape';
 import { shapeString, type Tensor } from '../../engine/tensor';
-import type { Hyperparameters, MethodId } from '../method';
+import type { Hyperparameters, MethodId, MethodTask } from '../method';
+import { taskClassMask, unionClassNames } from '../method-tasks';
 import { methodDefinition } from '../registry';
 
 /** max|Δ| / max|reference| of every gradient, the logits and the loss: float32 engine vs float64 PyTorch. */
@@ -29,6 +34,9 @@ export interface MethodFixture {
   hyperparameters: Hyperparameters;
   classNames: string[];
   labels: number[];
+  /** Multitask fixtures: the tasks, and each sample's task. */
+  tasks?: MethodTask[];
+  sampleTasks?: number[];
   file: SafetensorsFile;
 }
 
@@ -78,7 +86,16 @@ export function parseMethodFixture(bytes: Uint8Array, label: string): MethodFixt
   for (const name of ['images', 'logits', 'loss']) {
     if (!file.entries.has(name)) throw new Error(`${label}: no tensor '${name}'`);
   }
-  return { method, hyperparameters, classNames, labels, file };
+  if (file.metadata.tasks === undefined) return { method, hyperparameters, classNames, labels, file };
+  const tasks = jsonMetadata(file, 'tasks', label) as MethodTask[];
+  const sampleTasks = jsonMetadata(file, 'sampleTasks', label) as number[];
+  if (unionClassNames(tasks).join('\n') !== classNames.join('\n')) {
+    throw new Error(`${label}: classNames are not the tasks' classes concatenated`);
+  }
+  if (sampleTasks.length !== labels.length) {
+    throw new Error(`${label}: ${sampleTasks.length} sample tasks for ${labels.length} labels`);
+  }
+  return { method, hyperparameters, classNames, labels, tasks, sampleTasks, file };
 }
 
 /** Runs the fixture's batch through the method on `model`'s backend and compares with the reference. */
@@ -91,7 +108,7 @@ export async function checkMethodGradients(
   const { file } = fixture;
   const backend = model.backend;
   const method = methodDefinition(fixture.method).create(
-    { model, tokenizer, classNames: fixture.classNames, seed: 0 },
+    { model, tokenizer, classNames: fixture.classNames, seed: 0, tasks: fixture.tasks },
     fixture.hyperparameters,
   );
   const owned: Tensor[] = [];
@@ -132,7 +149,8 @@ export async function checkMethodGradients(
     }
 
     const logits = method.classifier(tape).logits(tape, input);
-    const loss = softmaxCrossEntropy(tape, logits, fixture.labels);
+    const classMask = fixture.tasks && taskClassMask(fixture.tasks, fixture.sampleTasks ?? []);
+    const loss = softmaxCrossEntropy(tape, logits, fixture.labels, classMask);
     const logitValues = await logits.read();
     const [lossValue] = await loss.read();
     const grads = tape.backward(loss);
