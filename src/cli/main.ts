@@ -1,20 +1,36 @@
 import { parseArgs, UsageError } from './args';
+import { benchAccuracy } from './commands/bench-accuracy';
 import { benchKernels } from './commands/bench-kernels';
+import { benchStep } from './commands/bench-step';
+import { checkClip } from './commands/check-clip';
 import { checkEngine } from './commands/check-engine';
 import { checkMethods } from './commands/check-methods';
 import { evaluatePrompts } from './commands/eval';
 import { fingerprint } from './commands/fingerprint';
+import { multitask } from './commands/multitask';
 import { predict } from './commands/predict';
 import { train } from './commands/train';
+import { transfer } from './commands/transfer';
 import { zeroShot } from './commands/zero-shot';
 
 const USAGE = `usage: prompt-studio <command> [options] [--json]
 
 commands:
   check engine        every op's GPU forward/backward vs the CPU reference, and vs finite differences
+  check clip          the embedded CLIP's towers (engine and onnxruntime) vs its PyTorch embeddings
+                        [--model embedded|DIR]
   check methods       every method's gradients on fixtures/methods/*.safetensors vs its PyTorch reference
                         [--model DIR] [--fixtures DIR]
   bench kernels       matmul GFLOP/s at ViT-B/16 shapes; one CLIP block's forward/backward time and memory
+                        [--shapes vit|small] (small: the embedded model's, seconds on SwiftShader)
+                        [--variant tiled|registers] (the matmul kernel; default: the adapter's)
+  bench step          every method's training step (ms, steps/s, peak pool bytes, trainable parameters):
+                        [--dims embedded|vitb16|both] [--steps N] [--warmup N] [--task NAME]
+                        [--methods a,b] [--backend auto|webgpu|cpu]
+  bench accuracy      every method on the target task packs, test accuracy mean ± std over seeds averaged
+                        over the targets beside zero-shot, and per task: [--shots 4,16] [--seeds 1,2,3]
+                        [--tasks a,b] [--methods a,b] [--epochs E] [--backend auto|webgpu|cpu] [--model]
+                        [--jobs N] [--out results.json] and train's training options
   fingerprint         every op case's outputs and gradients (compared with the browser's by the e2e)
   zero-shot           zero-shot accuracy of a CLIP on ImageFolder tasks:
                         --model embedded|DIR|owner/name  --task DIR | --tasks DIR (with index.json)
@@ -26,6 +42,17 @@ commands:
                         [--hyper key=value,...] [--no-augment] [--cached-views N]
                         [--out prompts.json|.safetensors]
                         (several seeds: one file per seed, prompts-seedN.json)
+                      several tasks together (one classifier over their classes, batches mixing them,
+                        each task validated and tested on its own classes; SoftCPT trains only so):
+                        --method softcpt|coop|vpt|upt|…  --tasks DIR,DIR,…  [--sampling uniform|proportional]
+  multitask           MVLPT: one prompt learnt on the source tasks, then each group of targets tuned from it:
+                        --method coop|vpt|upt  --source DIR,…|none  --targets DIR,…  [--shots K] [--seeds 1,2,3]
+                        [--groups none|auto|worst|a+b,c] [--group-size 2|3] [--matrix FILE]
+                        [--source-epochs N] [--sampling uniform|proportional] and train's training options
+  transfer            the task-transferability matrix (each task's prompt on every other task), normalised per
+                        target, with each target's best one and two sources:
+                        --method coop|vpt|upt  --tasks DIR,DIR,…  --out matrix.json  [--csv matrix.csv]
+                        [--shots K] [--seed N] [--resume] [--state FILE] and train's training options
   eval                a prompt set's test accuracy on a task: --prompts FILE --task DIR [--model]
   predict             a prompt set's top classes for images: --prompts FILE IMAGE... [--top-k 3] [--model]
 
@@ -38,11 +65,16 @@ type Command = (args: ReturnType<typeof parseArgs>) => Promise<number>;
 
 const commands: Record<string, Command> = {
   'check engine': checkEngine,
+  'check clip': checkClip,
   'check methods': checkMethods,
   'bench kernels': benchKernels,
+  'bench step': benchStep,
+  'bench accuracy': benchAccuracy,
   fingerprint,
   'zero-shot': zeroShot,
   train,
+  multitask,
+  transfer,
   eval: evaluatePrompts,
   predict,
 };

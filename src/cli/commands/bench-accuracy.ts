@@ -1,0 +1,279 @@
+/**
+ * `prompt-studio bench accuracy`: every method trained on the target task packs at several shot counts and
+ * seeds (src/train/accuracy-grid.ts), test accuracy mean ± std averaged over the targets beside zero-shot,
+ * a per-task table, and whether the papers' orderings hold. Progress goes to stderr.
+ *
+ * The backend is chosen for speed (`--backend auto`, see backend-choice.ts): the CPU backend where WebGPU
+ * runs on a fallback adapter, WebGPU on a real GPU.
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import type { GpuAdapterSummary } from '../../engine/gpu/gpu-backend';
+import type { MethodId } from '../../methods/method';
+import type { TaskInfo } from '../../tasks/task-index';
+import {
+  type AverageRow,
+  BENCH_EPOCHS,
+  benchEpochs,
+  type GridCell,
+  type GridPlan,
+  type GridSummary,
+  gridRuns,
+  runAccuracyGrid,
+  shardTasks,
+  summarizeGrid,
+} from '../../train/accuracy-grid';
+import { loadFrozenClip } from '../../train/frozen-clip';
+import type { TaskData } from '../../train/task-data';
+import { numberOption, type ParsedArgs, UsageError } from '../args';
+import { adapterName, backendChoice, type ChosenBackend, openChosenBackend } from '../backend-choice';
+import { chooseMethods, chooseTasks, countsOption, readTaskIndex, SHIPPED_TASKS_DIR } from '../bench-options';
+import { emit, table } from '../output';
+import { readTask, stringOption } from '../studio-inputs';
+import { formatDuration, trainingOverrides } from '../training-options';
+import { loadModel } from './zero-shot';
+
+const percent = (x: number) => (100 * x).toFixed(1);
+const spread = (s: { mean: number; std: number }) => `${percent(s.mean)} ± ${percent(s.std)}`;
+
+/** The papers' directions, checked on the averages at the largest shot count. */
+export interface OrderingCheck {
+  claim: string;
+  holds: boolean;
+  /** The two averages compared, in points. */
+  left: number;
+  right: number;
+}
+
+function orderingChecks(average: readonly AverageRow[], shots: number): OrderingCheck[] {
+  const at = (method: MethodId) =>
+    average.find(
+      (r) => r.method === method && (r.shots === shots || (method === 'zero-shot' && r.shots === 0)),
+    );
+  const checks: OrderingCheck[] = [];
+  const compare = (claim: string, left: MethodId, right: MethodId, strict: boolean) => {
+    const [a, b] = [at(left), at(right)];
+    if (!a || !b) return;
+    const [x, y] = [100 * a.testAccuracy.mean, 100 * b.testAccuracy.mean];
+    checks.push({ claim, holds: strict ? x > y : x >= y, left: x, right: y });
+  };
+  for (const row of average) {
+    if (row.method !== 'zero-shot' && row.shots === shots)
+      compare(`${row.method} > zero-shot at ${shots} shots`, row.method, 'zero-shot', true);
+  }
+  compare(`vpt-deep ≥ vpt-shallow at ${shots} shots`, 'vpt-deep', 'vpt-shallow', false);
+  compare(`mudpt ≥ coop at ${shots} shots`, 'mudpt', 'coop', false);
+  return checks;
+}
+
+function averageTable(summary: GridSummary, methods: readonly MethodId[], shots: readonly number[]): string {
+  const row = (method: MethodId, k: number) =>
+    summary.average.find((r) => r.method === method && r.shots === (method === 'zero-shot' ? 0 : k));
+  return table(
+    ['method', ...shots.map((k) => `${k} shots`)],
+    methods.map((method) => [
+      method,
+      ...shots.map((k) => (row(method, k) ? spread((row(method, k) as AverageRow).testAccuracy) : '-')),
+    ]),
+  );
+}
+
+function perTaskTable(
+  summary: GridSummary,
+  tasks: readonly string[],
+  methods: readonly MethodId[],
+  shots: number,
+): string {
+  return table(
+    ['task', ...methods],
+    tasks.map((task) => [
+      task,
+      ...methods.map((method) => {
+        const row = summary.perTask.find(
+          (r) => r.task === task && r.method === method && r.shots === (method === 'zero-shot' ? 0 : shots),
+        );
+        return row ? spread(row.testAccuracy) : '-';
+      }),
+    ]),
+  );
+}
+
+/** What one process of the grid reports (all of it, with --json). */
+interface GridReport {
+  backend: string;
+  backendReason: string;
+  adapter: GpuAdapterSummary | null;
+  cells: GridCell[];
+}
+
+/** Runs the grid's tasks in this process, progress to stderr. */
+async function runHere(
+  args: ParsedArgs,
+  infos: readonly TaskInfo[],
+  tasksDir: string,
+  plan: Omit<GridPlan, 'tasks'>,
+  chosen: ChosenBackend,
+): Promise<GridReport> {
+  const started = performance.now();
+  const tasks: TaskData[] = [];
+  for (const info of infos) {
+    const { task, skipped } = await readTask(join(tasksDir, info.name), info.classes);
+    for (const s of skipped) process.stderr.write(`skipped ${s.path}: ${s.reason}\n`);
+    tasks.push(task);
+  }
+  const { backend, adapter, reason } = chosen;
+  const clip = loadFrozenClip(await loadModel(stringOption(args, 'model') ?? 'embedded'), backend);
+  const cells = await runAccuracyGrid(clip, { ...plan, tasks }, (c, done, total) => {
+    const elapsed = (performance.now() - started) / 1000;
+    process.stderr.write(
+      `[${done}/${total} ${formatDuration(elapsed)}, eta ${formatDuration((elapsed / done) * (total - done))}] ` +
+        `${c.task} ${c.method}${c.shots ? ` ${c.shots}-shot seed ${c.seed}` : ''}: ` +
+        `${c.validationAccuracy === null ? '' : `val ${percent(c.validationAccuracy)}% @${c.keptEpoch}, `}` +
+        `${c.seconds.toFixed(1)}s\n`,
+    );
+  });
+  return { backend: backend.name, backendReason: reason, adapter, cells };
+}
+
+const CLI = new URL('../../../bin/prompt-studio.mjs', import.meta.url).pathname;
+
+/**
+ * Runs each group of tasks in its own `prompt-studio bench accuracy --json` process (Node runs a process's
+ * JavaScript on one core), passing the command line on, and gathers their runs' cells.
+ */
+async function runInProcesses(
+  args: ParsedArgs,
+  shards: readonly TaskInfo[][],
+  kind: string,
+): Promise<GridCell[]> {
+  const passed = [...args.options]
+    .filter(([name]) => !['tasks', 'jobs', 'json', 'cpu', 'backend', 'out'].includes(name))
+    .flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, value]));
+  const reports = await Promise.all(
+    shards.map((shard, i) => {
+      const tasks = shard.map((t) => t.name).join(',');
+      const argv = [
+        CLI,
+        'bench',
+        'accuracy',
+        ...passed,
+        '--tasks',
+        tasks,
+        '--jobs',
+        '1',
+        '--backend',
+        kind,
+        '--json',
+      ];
+      const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      createInterface({ input: child.stderr }).on('line', (line) =>
+        process.stderr.write(`job ${i + 1}: ${line}\n`),
+      );
+      return new Promise<GridReport>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code) => {
+          if (code === 0) resolve(JSON.parse(stdout) as GridReport);
+          else reject(new Error(`job ${i + 1} (${tasks}) exited with ${code}`));
+        });
+      });
+    }),
+  );
+  return reports.flatMap((r) => r.cells);
+}
+
+export async function benchAccuracy(args: ParsedArgs): Promise<number> {
+  const json = args.options.has('json');
+  const tasksDir = stringOption(args, 'tasks-dir') ?? SHIPPED_TASKS_DIR;
+  const infos = chooseTasks(args, await readTaskIndex(tasksDir));
+  const methods = chooseMethods(args, { trainedOnly: false });
+  const shots = countsOption(args, 'shots', [4, 16], 1);
+  const seeds = countsOption(args, 'seeds', [1, 2, 3], 0);
+  const config = trainingOverrides(args);
+  const started = performance.now();
+  const loadAtStart = loadavg()[0] as number;
+  const chosen = await openChosenBackend(backendChoice(args, 'auto'));
+  // The CPU backend runs on one core per process: one process per core. A GPU is shared better by one.
+  const jobs = numberOption(
+    args,
+    'jobs',
+    chosen.backend.kind === 'cpu' ? Math.min(2, availableParallelism()) : 1,
+  );
+  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a whole number ≥ 1');
+  const plan = { methods, shots, seeds, config };
+  const epochsUsed = Object.fromEntries(
+    methods
+      .filter((m) => m.training)
+      .map((m) => [m.id, Object.fromEntries(shots.map((k) => [k, config.epochs ?? benchEpochs(m, k)]))]),
+  );
+  const shards = shardTasks(infos, jobs);
+  process.stderr.write(
+    `${gridRuns({ ...plan, tasks: infos }).length} runs in ${shards.length} process(es) on ` +
+      `${chosen.backend.name} (${chosen.reason}); epochs ${JSON.stringify(epochsUsed)}\n`,
+  );
+  let report: GridReport;
+  if (shards.length > 1) {
+    if (chosen.backend.kind === 'webgpu') chosen.backend.destroy();
+    // The processes were told the backend; why it was chosen is this one's to say.
+    const cells = await runInProcesses(args, shards, chosen.backend.kind);
+    report = { backend: chosen.backend.name, backendReason: chosen.reason, adapter: chosen.adapter, cells };
+  } else {
+    report = await runHere(args, infos, tasksDir, plan, chosen);
+  }
+  const { cells } = report;
+  const seconds = (performance.now() - started) / 1000;
+  const summary = summarizeGrid(cells);
+  const checks = orderingChecks(summary.average, Math.max(...shots));
+  const methodIds = methods.map((m) => m.id);
+  const taskNames = infos.map((t) => t.name);
+  const result = {
+    ...report,
+    jobs: shards.length,
+    tasks: taskNames,
+    methods: methodIds,
+    shots,
+    seeds,
+    epochs: epochsUsed,
+    epochReasons: Object.fromEntries(Object.entries(BENCH_EPOCHS).map(([id, e]) => [id, e?.why])),
+    seconds,
+    loadAverage: { start: loadAtStart, end: loadavg()[0] as number },
+    summary,
+    checks,
+    cells,
+  };
+  const out = stringOption(args, 'out');
+  if (out !== undefined) await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
+  emit(json, result, () =>
+    [
+      `backend: ${report.backend} (${report.backendReason}); WebGPU adapter: ${adapterName(report.adapter)}`,
+      `${taskNames.length} tasks (${taskNames.join(', ')}), seeds ${seeds.join(',')}; epochs: ` +
+        methods
+          .filter((m) => m.training)
+          .map((m) => `${m.id} ${shots.map((k) => epochsUsed[m.id]?.[k]).join('/')}`)
+          .join(', '),
+      '',
+      `test accuracy %, mean ± std over seeds of the average over ${taskNames.length} tasks:`,
+      averageTable(summary, methodIds, shots),
+      ...shots.flatMap((k) => [
+        '',
+        `${k} shots per task (mean ± std over seeds):`,
+        perTaskTable(summary, taskNames, methodIds, k),
+      ]),
+      '',
+      ...checks.map(
+        (c) =>
+          `${c.holds ? 'holds  ' : 'FAILS  '} ${c.claim} (${c.left.toFixed(1)} vs ${c.right.toFixed(1)})`,
+      ),
+      '',
+      `${cells.length} runs in ${formatDuration(seconds)} (${shards.length} process(es)); load average ` +
+        `${loadAtStart.toFixed(1)} at the start, ${result.loadAverage.end.toFixed(1)} at the end`,
+    ].join('\n'),
+  );
+  return 0;
+}
