@@ -86,7 +86,7 @@ export interface GridCell {
   testAccuracy: number;
   /** Validation accuracy of the kept epoch; null without a validation split or training. */
   validationAccuracy: number | null;
-  /** The kept epoch (1-based); null when the last was kept or nothing trained. */
+  /** The kept epoch (1-based); null without a validation split (the last is kept) or training. */
   keptEpoch: number | null;
   epochs: number;
   /** Per epoch, validation accuracy (null without a split) and mean training loss. */
@@ -95,7 +95,7 @@ export interface GridCell {
   seconds: number;
 }
 
-function cell(result: TrainingResult): GridCell {
+function gridCell(result: TrainingResult): GridCell {
   return {
     task: result.task,
     method: result.method,
@@ -142,8 +142,9 @@ export async function runAccuracyGrid(
     const epochs = plan.config?.epochs ?? benchEpochs(method, shots) ?? undefined;
     const config = { ...plan.config, epochs };
     const result = await trainRun({ clip, method, task, shots, seed, config, featureCache });
-    cells.push(cell(result));
-    onCell?.(cells[cells.length - 1] as GridCell, cells.length, runs.length);
+    const done = gridCell(result);
+    cells.push(done);
+    onCell?.(done, cells.length, runs.length);
   }
   return cells;
 }

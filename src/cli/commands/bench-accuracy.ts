@@ -48,11 +48,18 @@ export interface OrderingCheck {
   right: number;
 }
 
+/** A method's row at k shots; a method that does not train has one, at 0 shots, for every k. */
+function rowAt<Row extends { method: MethodId; shots: number }>(
+  rows: readonly Row[],
+  method: MethodId,
+  k: number,
+  where: (row: Row) => boolean = () => true,
+): Row | undefined {
+  return rows.find((r) => r.method === method && (r.shots === k || r.shots === 0) && where(r));
+}
+
 function orderingChecks(average: readonly AverageRow[], shots: number): OrderingCheck[] {
-  const at = (method: MethodId) =>
-    average.find(
-      (r) => r.method === method && (r.shots === shots || (method === 'zero-shot' && r.shots === 0)),
-    );
+  const at = (method: MethodId) => rowAt(average, method, shots);
   const checks: OrderingCheck[] = [];
   const compare = (claim: string, left: MethodId, right: MethodId, strict: boolean) => {
     const [a, b] = [at(left), at(right)];
@@ -70,14 +77,10 @@ function orderingChecks(average: readonly AverageRow[], shots: number): Ordering
 }
 
 function averageTable(summary: GridSummary, methods: readonly MethodId[], shots: readonly number[]): string {
-  const row = (method: MethodId, k: number) =>
-    summary.average.find((r) => r.method === method && r.shots === (method === 'zero-shot' ? 0 : k));
+  const cell = (row: AverageRow | undefined) => (row ? spread(row.testAccuracy) : '-');
   return table(
     ['method', ...shots.map((k) => `${k} shots`)],
-    methods.map((method) => [
-      method,
-      ...shots.map((k) => (row(method, k) ? spread((row(method, k) as AverageRow).testAccuracy) : '-')),
-    ]),
+    methods.map((method) => [method, ...shots.map((k) => cell(rowAt(summary.average, method, k)))]),
   );
 }
 
@@ -92,9 +95,7 @@ function perTaskTable(
     tasks.map((task) => [
       task,
       ...methods.map((method) => {
-        const row = summary.perTask.find(
-          (r) => r.task === task && r.method === method && r.shots === (method === 'zero-shot' ? 0 : shots),
-        );
+        const row = rowAt(summary.perTask, method, shots, (r) => r.task === task);
         return row ? spread(row.testAccuracy) : '-';
       }),
     ]),

@@ -16,6 +16,10 @@ import type { MatmulSpec } from './matmul';
 const BLOCK_ROWS = 2;
 const BLOCK_COLS = 4;
 
+/** The packing buffers, kept between calls (grown as needed) so a training step does not churn the GC. */
+let packedASpace = new Float64Array(0);
+let packedBSpace = new Float64Array(0);
+
 /** C[z] = alpha · op(A[z]) · op(B[z]) (+ bias) (+ C[z]), as `matmulRef`. */
 export function matmulCpu(
   a: Floats,
@@ -28,8 +32,10 @@ export function matmulCpu(
   const bias = options.bias;
   const accumulate = options.accumulate === true;
   // packedB[j·k + p] = op(B)[p, j]; packedA[r·k + p] = op(A)[i + r, p].
-  const packedB = new Float64Array(n * k);
-  const packedA = new Float64Array(BLOCK_ROWS * k);
+  if (packedBSpace.length < n * k) packedBSpace = new Float64Array(n * k);
+  if (packedASpace.length < BLOCK_ROWS * k) packedASpace = new Float64Array(BLOCK_ROWS * k);
+  const packedB = packedBSpace;
+  const packedA = packedASpace;
   let packedOffset = -1;
   const store = (index: number, j: number, sum: number) => {
     let v = alpha * sum;
@@ -58,7 +64,7 @@ export function matmulCpu(
         }
       }
       // A last single row computes a second row of zeros that is never stored.
-      if (rows === 1) packedA.fill(0, k);
+      if (rows === 1) packedA.fill(0, k, 2 * k);
       const row0 = base + i * n;
       const row1 = row0 + n;
       let j = 0;
