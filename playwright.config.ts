@@ -1,6 +1,8 @@
 import { defineConfig } from '@playwright/test';
 
-const port = 4173;
+/** E2E_PORT lets several suites run at once on one machine, each with its own build and server. */
+const port = Number(process.env.E2E_PORT ?? 4173);
+const outDir = port === 4173 ? 'dist' : `dist-${port}`;
 
 /**
  * WebGPU in headless Chromium with no GPU: Linux builds keep WebGPU behind `--enable-unsafe-webgpu`, and
@@ -19,7 +21,7 @@ const chromiumArgs = [
 
 export default defineConfig({
   testDir: 'e2e',
-  outputDir: 'e2e/artifacts/results',
+  outputDir: port === 4173 ? 'e2e/artifacts/results' : `e2e/artifacts/results-${port}`,
   workers: 1,
   fullyParallel: false,
   forbidOnly: Boolean(process.env.CI),
@@ -41,7 +43,7 @@ export default defineConfig({
   },
   webServer: {
     // The production bundle, as users get it: a dev server would test Vite's on-the-fly transforms instead.
-    command: `npx vite build && npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    command: `npx vite build --outDir ${outDir} && npx vite preview --outDir ${outDir} --host 127.0.0.1 --port ${port} --strictPort`,
     url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 5 * 60_000,

@@ -22,6 +22,7 @@ import {
 } from '../src/tasks/task-files';
 import { parseTaskIndex, type TaskInfo } from '../src/tasks/task-index';
 import { type ZeroShotProgress, zeroShotTask } from '../src/tasks/zero-shot-task';
+import { buildCurrentModel, type CurrentModel, setCurrentModel } from './current-model';
 import type { OpenedBackend } from './engine.worker';
 
 export type ModelSource =
@@ -66,6 +67,7 @@ export interface ZeroShotResult {
 
 interface ModelSession {
   info: LoadedModel;
+  model: CurrentModel;
   engine: ClipEncoder;
   onnxruntime: ClipEncoder | null;
 }
@@ -108,7 +110,8 @@ function sourceId(source: ModelSource): string {
 
 async function openSession(id: string, files: ClipModelFiles, opened: OpenedBackend): Promise<ModelSession> {
   const started = performance.now();
-  const engine = engineEncoder(files, opened.backend);
+  const model = await buildCurrentModel(id, files, opened);
+  const engine = engineEncoder(files, opened.backend, model.clip.model);
   let onnxruntime: ClipEncoder | null = null;
   let onnxruntimeError: string | null = null;
   try {
@@ -123,6 +126,7 @@ async function openSession(id: string, files: ClipModelFiles, opened: OpenedBack
   );
   const { description } = opened;
   return {
+    model,
     engine,
     onnxruntime,
     info: {
@@ -188,6 +192,7 @@ export function createClipApi(exclusive: Exclusive) {
         const next = await openSession(sourceId(source), await files, opened);
         const previous = session;
         session = next;
+        setCurrentModel(next.model);
         if (previous) await Promise.all([previous.engine.release(), previous.onnxruntime?.release()]);
         return next.info;
       });

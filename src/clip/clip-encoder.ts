@@ -3,7 +3,7 @@
  * only see this interface. Tokenising and preprocessing are driven by the model's own files.
  */
 import type { Backend } from '../engine/backend';
-import { loadClipModel } from './clip-model';
+import { type ClipModel, loadClipModel } from './clip-model';
 import { parseClipConfig } from './config';
 import type { ClipModelFiles } from './model-files';
 import { createOrtTowers, type OrtProvider } from './onnx-runtime';
@@ -57,10 +57,17 @@ export async function ortEncoder(
   };
 }
 
-/** The towers on our engine (weights recovered from the same graphs), on the CPU or WebGPU backend. */
-export function engineEncoder(files: ClipModelFiles, backend: Backend): ClipEncoder {
+/**
+ * The towers on our engine (weights recovered from the same graphs), on the CPU or WebGPU backend. Given a
+ * model already built from these files (the worker's, which training shares), it uses that one; either way
+ * the encoder owns the model and `release` disposes it.
+ */
+export function engineEncoder(
+  files: ClipModelFiles,
+  backend: Backend,
+  model: ClipModel = loadClipModel(files, backend),
+): ClipEncoder {
   const { config, tokenize, processor } = modelInputs(files);
-  const model = loadClipModel(files, backend);
   return {
     backend: `engine on ${backend.name}`,
     logitScaleLog: config.logitScaleLog,
