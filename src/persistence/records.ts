@@ -1,0 +1,63 @@
+/**
+ * What the studio stores besides tasks and images (studio-task.ts): plain, structured-cloneable records, so
+ * the worker's results go into IndexedDB as they arrive and come back out unchanged after a reload.
+ */
+import type { MethodId } from '../methods/method';
+
+/** A prompt set kept in the Library: its JSON document as exported, with what the Library lists. */
+export interface StoredPromptSet {
+  id: string;
+  /** What the Library shows, e.g. "CoOp · shapes · 4-shot seed 1". */
+  label: string;
+  method: MethodId;
+  task: string;
+  classes: string[];
+  model: { id: string; sha256: string };
+  testAccuracy: number | null;
+  /** The run it came from; null for an imported file. */
+  runId: string | null;
+  createdAt: number;
+  /** The prompt-studio.prompts JSON document (prompt-set.ts), exactly as exported. */
+  json: string;
+}
+
+/** One finished (or cancelled) training run, as Train & Compare and the Library show it. */
+export interface StoredRun {
+  id: string;
+  /** The side-by-side session it belonged to: its runs are compared together. */
+  sessionId: string;
+  method: MethodId;
+  tasks: string[];
+  shots: number;
+  seed: number;
+  status: 'completed' | 'cancelled' | 'failed';
+  error: string | null;
+  testAccuracy: number | null;
+  perClassAccuracy: (number | null)[] | null;
+  /** Rows: true class, columns: predicted class; null where there is no test split. */
+  confusion: number[][] | null;
+  classes: string[];
+  trainableParameters: number;
+  seconds: number;
+  /** Per step loss and per epoch validation accuracy, for redrawing the curves. */
+  curve: { step: number; loss: number }[];
+  validation: { epoch: number; accuracy: number | null }[];
+  promptSetId: string | null;
+  createdAt: number;
+}
+
+/** A transferability matrix (transfer-matrix.ts) with the resumable state it came from. */
+export interface StoredMatrix {
+  id: string;
+  method: MethodId;
+  tasks: string[];
+  shots: number;
+  seed: number;
+  /** Accuracy[source][target], raw and normalised per target column; null for cells not computed yet. */
+  accuracy: (number | null)[][];
+  normalised: (number | null)[][];
+  /** The transfer-state JSON (transfer-state.ts), so a cancelled matrix resumes without redoing cells. */
+  state: string;
+  complete: boolean;
+  createdAt: number;
+}
