@@ -1,6 +1,7 @@
 import { parseArgs, UsageError } from './args';
 import { benchAccuracy } from './commands/bench-accuracy';
 import { benchKernels } from './commands/bench-kernels';
+import { benchMultitask } from './commands/bench-multitask';
 import { benchStep } from './commands/bench-step';
 import { checkClip } from './commands/check-clip';
 import { checkEngine } from './commands/check-engine';
@@ -31,6 +32,10 @@ commands:
                         over the targets beside zero-shot, and per task: [--shots 4,16] [--seeds 1,2,3]
                         [--tasks a,b] [--methods a,b] [--epochs E] [--backend auto|webgpu|cpu] [--model]
                         [--jobs N] [--out results.json] and train's training options
+  bench multitask     MVLPT and SoftCPT on the shipped source and target packs: multitask vs random prompt
+                        initialisation (CoOp, VPT, UPT), best vs worst adaptation groups, SoftCPT vs
+                        per-task CoOp: [--parts coop,vpt,upt,groups,softcpt] [--shots 1,4] [--group-shots 4]
+                        [--seeds 1,2,3] [--epochs E] [--backend auto|webgpu|cpu] [--jobs N] [--out FILE]
   fingerprint         every op case's outputs and gradients (compared with the browser's by the e2e)
   zero-shot           zero-shot accuracy of a CLIP on ImageFolder tasks:
                         --model embedded|DIR|owner/name  --task DIR | --tasks DIR (with index.json)
@@ -70,6 +75,7 @@ const commands: Record<string, Command> = {
   'bench kernels': benchKernels,
   'bench step': benchStep,
   'bench accuracy': benchAccuracy,
+  'bench multitask': benchMultitask,
   fingerprint,
   'zero-shot': zeroShot,
   train,

@@ -29,6 +29,11 @@ export interface MvlptStudy {
   hyperparameters?: Hyperparameters;
   /** Stage 1's tasks; none: the targets start from the method's own initialisation. */
   sources: readonly TaskData[];
+  /**
+   * Stage 1 already run on these sources with this method, shots and seed (another study's
+   * `initialisation`): stage 2 starts from it instead of training it again.
+   */
+  sourcePrompt?: MultitaskResult;
   targets: readonly TaskData[];
   /** Stage 2's groups, over the targets' names; every target reported by exactly one group. */
   groups: readonly AdaptationGroup[];
@@ -128,7 +133,12 @@ export async function runMvlpt(study: MvlptStudy, hooks: MvlptHooks = {}): Promi
     targets: [],
   };
 
-  if (study.sources.length > 0) {
+  if (study.sourcePrompt) {
+    const trainedOn = study.sourcePrompt.tasks.map((t) => t.task).join(',');
+    if (trainedOn !== study.sources.map((t) => t.name).join(','))
+      throw new Error(`the given source prompt was trained on ${trainedOn}, not this study's sources`);
+    result.initialisation = study.sourcePrompt;
+  } else if (study.sources.length > 0) {
     const tasks = study.sources.map((t) => t.name);
     result.initialisation = await trainMultitask(
       { ...common, tasks: study.sources, config: over(study.config, study.sourceConfig) },

@@ -6,11 +6,9 @@
  * The backend is chosen for speed (`--backend auto`, see backend-choice.ts): the CPU backend where WebGPU
  * runs on a fallback adapter, WebGPU on a real GPU.
  */
-import { spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { GpuAdapterSummary } from '../../engine/gpu/gpu-backend';
 import type { MethodId } from '../../methods/method';
 import type { TaskInfo } from '../../tasks/task-index';
@@ -31,6 +29,7 @@ import type { TaskData } from '../../train/task-data';
 import { numberOption, type ParsedArgs, UsageError } from '../args';
 import { adapterName, backendChoice, type ChosenBackend, openChosenBackend } from '../backend-choice';
 import { chooseMethods, chooseTasks, countsOption, readTaskIndex, SHIPPED_TASKS_DIR } from '../bench-options';
+import { passedOptions, runJsonJobs } from '../child-jobs';
 import { emit, table } from '../output';
 import { readTask, stringOption } from '../studio-inputs';
 import { formatDuration, trainingOverrides } from '../training-options';
@@ -139,52 +138,26 @@ async function runHere(
   return { backend: backend.name, backendReason: reason, adapter, cells };
 }
 
-const CLI = new URL('../../../bin/prompt-studio.mjs', import.meta.url).pathname;
-
-/**
- * Runs each group of tasks in its own `prompt-studio bench accuracy --json` process (Node runs a process's
- * JavaScript on one core), passing the command line on, and gathers their runs' cells.
- */
+/** Runs each group of tasks in its own `prompt-studio bench accuracy --json` process and gathers their cells. */
 async function runInProcesses(
   args: ParsedArgs,
   shards: readonly TaskInfo[][],
   kind: string,
 ): Promise<GridCell[]> {
-  const passed = [...args.options]
-    .filter(([name]) => !['tasks', 'jobs', 'json', 'cpu', 'backend', 'out'].includes(name))
-    .flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, value]));
-  const reports = await Promise.all(
-    shards.map((shard, i) => {
-      const tasks = shard.map((t) => t.name).join(',');
-      const argv = [
-        CLI,
-        'bench',
-        'accuracy',
-        ...passed,
-        '--tasks',
-        tasks,
-        '--jobs',
-        '1',
-        '--backend',
-        kind,
-        '--json',
-      ];
-      const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      child.stdout.on('data', (chunk) => {
-        stdout += chunk;
-      });
-      createInterface({ input: child.stderr }).on('line', (line) =>
-        process.stderr.write(`job ${i + 1}: ${line}\n`),
-      );
-      return new Promise<GridReport>((resolve, reject) => {
-        child.on('error', reject);
-        child.on('close', (code) => {
-          if (code === 0) resolve(JSON.parse(stdout) as GridReport);
-          else reject(new Error(`job ${i + 1} (${tasks}) exited with ${code}`));
-        });
-      });
-    }),
+  const passed = passedOptions(args, ['tasks', 'jobs', 'json', 'cpu', 'backend', 'out']);
+  const reports = await runJsonJobs<GridReport>(
+    shards.map((shard) => [
+      'bench',
+      'accuracy',
+      ...passed,
+      '--tasks',
+      shard.map((t) => t.name).join(','),
+      '--jobs',
+      '1',
+      '--backend',
+      kind,
+      '--json',
+    ]),
   );
   return reports.flatMap((r) => r.cells);
 }

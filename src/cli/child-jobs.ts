@@ -1,0 +1,40 @@
+/**
+ * Benchmarks split across processes: Node runs a process's JavaScript on one core, so the CPU backend uses
+ * a machine's cores only with one process each. Each job is `prompt-studio <command> … --json` run again with
+ * its own share of the work; its stderr lines are passed on prefixed with the job, its stdout parsed.
+ */
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import type { ParsedArgs } from './args';
+
+const CLI = new URL('../../bin/prompt-studio.mjs', import.meta.url).pathname;
+
+/** The command line's options as argv, without those the jobs are given their own values for. */
+export function passedOptions(args: ParsedArgs, own: readonly string[]): string[] {
+  return [...args.options]
+    .filter(([name]) => !own.includes(name))
+    .flatMap(([name, value]) => (value === true ? [`--${name}`] : [`--${name}`, value]));
+}
+
+/** Runs `prompt-studio` with each argv at once and resolves with their parsed JSON outputs, in order. */
+export function runJsonJobs<T>(argvs: readonly (readonly string[])[]): Promise<T[]> {
+  return Promise.all(
+    argvs.map((argv, i) => {
+      const child = spawn(process.execPath, [CLI, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += chunk;
+      });
+      createInterface({ input: child.stderr }).on('line', (line) =>
+        process.stderr.write(`job ${i + 1}: ${line}\n`),
+      );
+      return new Promise<T>((resolve, reject) => {
+        child.on('error', reject);
+        child.on('close', (code) => {
+          if (code === 0) resolve(JSON.parse(stdout) as T);
+          else reject(new Error(`job ${i + 1} (${argv.join(' ')}) exited with ${code}`));
+        });
+      });
+    }),
+  );
+}
