@@ -75,10 +75,17 @@ async function transact<T>(
       reject(storageError(error as DOMException, action));
       return;
     }
-    const request = work(transaction);
     transaction.oncomplete = () => resolve(request?.result);
     transaction.onerror = () => reject(storageError(transaction.error, action));
     transaction.onabort = () => reject(storageError(transaction.error, action));
+    let request: IDBRequest<T> | undefined;
+    try {
+      request = work(transaction);
+    } catch (error) {
+      // A put that throws at once (a value that cannot be cloned) must not let the earlier puts commit.
+      transaction.abort();
+      reject(storageError(error as Error, action));
+    }
   });
 }
 

@@ -9,12 +9,14 @@
 
 import { TASK_SAMPLINGS, type TaskSampling } from '../../multitask/mixed-batches';
 import { type MultitaskResult, trainMultitask } from '../../multitask/multitask-trainer';
+import { promptSetsFromMultitask } from '../../prompts/multitask-prompt-sets';
 import { FeatureCache } from '../../train/feature-cache';
 import { meanAndStd } from '../../train/train-seeds';
 import { TrainingControl } from '../../train/training-control';
 import { numberOption, type ParsedArgs, UsageError } from '../args';
 import { multitaskProgress, readTaskList, resultSummary, trainableMethod } from '../multitask-output';
 import { emit, table } from '../output';
+import { suffixedPath, writePromptSet } from '../prompt-set-files';
 import { openModel, stringOption } from '../studio-inputs';
 import {
   formatDuration,
@@ -44,9 +46,6 @@ export function cancelOnInterrupt(control: TrainingControl, what: string): () =>
 
 export async function trainTasks(args: ParsedArgs): Promise<number> {
   if (args.options.has('task')) throw new UsageError('give --task DIR or --tasks DIR,DIR,…, not both');
-  if (args.options.has('out')) {
-    throw new UsageError('--out saves single-task prompt sets; it is not available with --tasks');
-  }
   const definition = trainableMethod(args, () => true);
   const tasks = await readTaskList(args, 'tasks');
   const shots = numberOption(args, 'shots', 16);
@@ -78,6 +77,18 @@ export async function trainTasks(args: ParsedArgs): Promise<number> {
     stopListening();
   }
   const seconds = (performance.now() - started) / 1000;
+  const out = stringOption(args, 'out');
+  const written: string[] = [];
+  if (out !== undefined) {
+    // One single-task prompt set per task (and seed): see multitask-prompt-sets.ts for what each carries.
+    for (const run of runs) {
+      for (const set of await promptSetsFromMultitask(run, clip, identity)) {
+        const path = suffixedPath(out, [set.task.name, ...(seeds.length > 1 ? [`seed${run.seed}`] : [])]);
+        await writePromptSet(path, set);
+        written.push(path);
+      }
+    }
+  }
   const perTask = names.map((task, t) => ({
     task,
     classes: tasks[t]?.classes ?? [],
@@ -95,6 +106,7 @@ export async function trainTasks(args: ParsedArgs): Promise<number> {
     trainableParameters: runs[0]?.trainableParameters ?? 0,
     seconds,
     runs: runs.map(resultSummary),
+    written,
   };
   emit(args.options.has('json'), summary, () =>
     [
@@ -113,6 +125,7 @@ export async function trainTasks(args: ParsedArgs): Promise<number> {
       '',
       `average ${percent(average)}% over ${names.length} tasks and ${runs.length} seed${runs.length === 1 ? '' : 's'}; ` +
         `${summary.trainableParameters.toLocaleString('en')} trainable parameters; ${formatDuration(seconds)} in all`,
+      ...written.map((path) => `wrote ${path}`),
     ].join('\n'),
   );
   return runs.some((r) => r.status === 'cancelled') ? 1 : 0;

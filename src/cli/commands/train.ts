@@ -1,18 +1,6 @@
-/**
- * `prompt-studio train`: few-shot training of one method on an ImageFolder task, one run per seed, as the
- * studio trains (same trainer). Progress goes to stderr; the result table (or --json) to stdout.
- *
- * `--out FILE` saves prompt sets: FILE itself for one seed; with several seeds one file per seed, FILE with a
- * `-seedN` suffix before the extension (prompts.json → prompts-seed1.json, …), so every seed's result can be
- * evaluated or compared later. A `.safetensors` FILE gets the safetensors export instead of the JSON document.
- * `--cached-views N` (feature methods) caches N augmented views of each training image beside the clean one.
- */
-import { writeFile } from 'node:fs/promises';
-import { extname } from 'node:path';
 import type { MethodId } from '../../methods/method';
 import { methodDefinitions } from '../../methods/registry';
-import { promptSetFromResult, serializePromptSet } from '../../prompts/prompt-set';
-import { promptSetSafetensors } from '../../prompts/safetensors-export';
+import { promptSetFromResult } from '../../prompts/prompt-set';
 import { FeatureCache } from '../../train/feature-cache';
 import { sampleFewShot } from '../../train/few-shot';
 import { meanAndStd, trainSeeds } from '../../train/train-seeds';
@@ -20,6 +8,7 @@ import type { TrainingEvent, TrainingResult } from '../../train/trainer';
 import { TrainingControl } from '../../train/training-control';
 import { numberOption, type ParsedArgs, UsageError } from '../args';
 import { emit, table } from '../output';
+import { suffixedPath, writePromptSet } from '../prompt-set-files';
 import { openModel, readTask, requiredOption, stringOption } from '../studio-inputs';
 import {
   formatDuration,
@@ -76,12 +65,8 @@ export async function train(args: ParsedArgs): Promise<number> {
   const written: string[] = [];
   if (out !== undefined) {
     for (const run of result.runs) {
-      const path = seeds.length === 1 ? out : seedPath(out, run.seed);
-      const set = promptSetFromResult(run, identity);
-      await writeFile(
-        path,
-        extname(path) === '.safetensors' ? promptSetSafetensors(set) : serializePromptSet(set),
-      );
+      const path = seeds.length === 1 ? out : suffixedPath(out, [`seed${run.seed}`]);
+      await writePromptSet(path, promptSetFromResult(run, identity));
       written.push(path);
     }
   }
@@ -101,11 +86,6 @@ export async function train(args: ParsedArgs): Promise<number> {
   };
   emit(json, summary, () => report(result.runs, seconds, written));
   return result.cancelled ? 1 : 0;
-}
-
-function seedPath(out: string, seed: number): string {
-  const extension = extname(out);
-  return `${out.slice(0, out.length - extension.length)}-seed${seed}${extension}`;
 }
 
 /** About twenty epoch lines per seed, plus feature-cache progress and each seed's result. */
