@@ -12,7 +12,7 @@
  * dropped when there is a full one), so the learning-rate schedule does not depend on the sampling.
  */
 import type { Random } from '../engine/check/random';
-import { stepsPerEpoch } from '../train/trainer';
+import { stepsPerEpoch } from '../train/epoch-loop';
 
 export type TaskSampling = 'uniform' | 'proportional';
 export const TASK_SAMPLINGS: readonly TaskSampling[] = ['uniform', 'proportional'];

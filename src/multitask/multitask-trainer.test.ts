@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import { cpu } from '../engine/testing/backends';
 import { methodDefinition } from '../methods/registry';
+import { trainMultitaskSurvivingDeviceLoss } from '../train/device-recovery';
 import { evaluationReport, methodLogits } from '../train/evaluate';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
@@ -9,7 +11,12 @@ import type { TaskData } from '../train/task-data';
 import { modelMissing, testClip } from '../train/testing';
 import { TrainingControl } from '../train/training-control';
 import { setLearnables } from './learnable-values';
-import { type MultitaskResult, type MultitaskRun, trainMultitask } from './multitask-trainer';
+import {
+  type MultitaskCheckpoint,
+  type MultitaskResult,
+  type MultitaskRun,
+  trainMultitask,
+} from './multitask-trainer';
 import { withTaskIds } from './task-union';
 import { packTask } from './testing';
 
@@ -106,5 +113,38 @@ describe.skipIf(modelMissing)('multitask trainer on the CPU backend', () => {
     await expect(trainMultitask(run({ initial: { from: 'a VPT prompt', learnables: {} } }))).rejects.toThrow(
       /a VPT prompt has no tensor prompt_learner.ctx/,
     );
+  });
+
+  it('resumes from an epoch checkpoint, and continues after a lost device, to the same result', async () => {
+    const checkpoints: MultitaskCheckpoint[] = [];
+    const straight = await trainMultitask(run(), { onCheckpoint: (c) => checkpoints.push(c) });
+    expect(outcome(straight)).toEqual(outcome(result));
+    expect(checkpoints.map((c) => c.epochsDone)).toEqual([1, 2, 3, 4, 5]);
+    // Through structured clone, as a checkpoint crosses from a worker or is stored.
+    const saved = structuredClone(checkpoints[1] as MultitaskCheckpoint);
+    expect(outcome(await trainMultitask(run(), { resumeFrom: saved }))).toEqual(outcome(result));
+    await expect(trainMultitask(run({ seed: 2 }), { resumeFrom: saved })).rejects.toThrow(
+      /seed is 1, this run's 2/,
+    );
+
+    let lost = false;
+    const reopened: string[] = [];
+    const recovered = await trainMultitaskSurvivingDeviceLoss(
+      run(),
+      async (error) => {
+        reopened.push(error.reason);
+        return clip;
+      },
+      {
+        onEvent: (event) => {
+          if (!lost && event.type === 'step' && event.epoch === 3) {
+            lost = true;
+            throw new GpuDeviceLostError('unknown', 'simulated');
+          }
+        },
+      },
+    );
+    expect(reopened).toEqual(['unknown']);
+    expect(outcome(recovered)).toEqual(outcome(result));
   });
 });

@@ -18,30 +18,25 @@
 import type { HostTensor } from '../clip/clip-weights';
 import type { Matrix } from '../clip/zero-shot';
 import type { Backend } from '../engine/backend';
-import { AdamW } from '../engine/optim/adamw';
-import type { Optimizer } from '../engine/optim/optimizer';
-import { cosineWithConstantWarmup } from '../engine/optim/schedule';
-import { Sgd } from '../engine/optim/sgd';
+import type { OptimizerState } from '../engine/optim/optimizer';
 import type { Hyperparameters, MethodDefinition, MethodId, PromptMethod } from '../methods/method';
+import { runEpochs, stepsPerEpoch } from '../train/epoch-loop';
 import { type EvaluationReport, evaluationReport, methodLogits } from '../train/evaluate';
 import { FeatureCache } from '../train/feature-cache';
 import { type FewShotSplit, sampleFewShot } from '../train/few-shot';
 import type { FrozenClip } from '../train/frozen-clip';
 import { featureInputs, type InputSource, pixelInputs } from '../train/inputs';
-import { stream } from '../train/seeds';
 import type { TaskData } from '../train/task-data';
 import {
   type BestEpoch,
   readLearnables,
   resolveConfig,
-  stepsPerEpoch,
   type TrainingConfig,
   type TrainingEvent,
   trainableParameterCount,
-  trainStep,
   writeLearnables,
 } from '../train/trainer';
-import { TrainingControl } from '../train/training-control';
+import type { TrainingControl } from '../train/training-control';
 import { setLearnables } from './learnable-values';
 import { epochBatches, type TaskSampling } from './mixed-batches';
 import { type TaskExample, TaskUnion } from './task-union';
@@ -85,9 +80,30 @@ export type MultitaskEvent =
     }
   | { type: 'done'; result: MultitaskResult };
 
+/** A run's state at an epoch's end, as plain arrays: it survives the GPU device (see device-recovery.ts). */
+export interface MultitaskCheckpoint {
+  method: MethodId;
+  tasks: string[];
+  seed: number;
+  shots: number;
+  config: TrainingConfig;
+  sampling: TaskSampling;
+  epochsDone: number;
+  learnables: Record<string, Float32Array>;
+  optimizer: OptimizerState;
+  /** Per task, the weights kept so far; and the group's. */
+  best: (Kept | null)[];
+  sharedBest: Kept | null;
+  history: MultitaskEpochRecord[];
+}
+
 export interface MultitaskHooks {
   onEvent?: (event: MultitaskEvent) => void;
   control?: TrainingControl;
+  /** Hears a checkpoint at each epoch's end: keep the last to resume after a lost GPU device. */
+  onCheckpoint?: (checkpoint: MultitaskCheckpoint) => void;
+  /** Continues from a checkpoint of the same run (method, tasks, seed, shots, config, sampling). */
+  resumeFrom?: MultitaskCheckpoint;
 }
 
 export interface TaskOutcome {
@@ -178,7 +194,7 @@ export async function trainMultitask(
     run.hyperparameters,
   );
   try {
-    if (run.initial) setLearnables(method, run.initial.learnables, run.initial.from);
+    if (run.initial && !hooks.resumeFrom) setLearnables(method, run.initial.learnables, run.initial.from);
     const training = await trainLoop(method, inputs, union, splits, run, config, sampling, hooks);
     const host = (snapshot: Snapshot) =>
       Object.fromEntries(
@@ -257,6 +273,20 @@ async function validationAccuracies(
   });
 }
 
+function checkResumable(
+  checkpoint: MultitaskCheckpoint,
+  now: Omit<
+    MultitaskCheckpoint,
+    'epochsDone' | 'learnables' | 'optimizer' | 'best' | 'sharedBest' | 'history'
+  >,
+): void {
+  for (const key of ['method', 'tasks', 'seed', 'shots', 'config', 'sampling'] as const) {
+    const [saved, current] = [JSON.stringify(checkpoint[key]), JSON.stringify(now[key])];
+    if (saved !== current)
+      throw new Error(`cannot resume: the checkpoint's ${key} is ${saved}, this run's ${current}`);
+  }
+}
+
 async function trainLoop(
   method: PromptMethod,
   inputs: InputSource,
@@ -276,76 +306,43 @@ async function trainLoop(
 }> {
   const backend = run.clip.model.backend;
   const emit = hooks.onEvent ?? (() => {});
-  const control = hooks.control ?? new TrainingControl();
-  const params = [...method.learnables.values()];
-  const optimizer: Optimizer =
-    config.optimizer === 'sgd'
-      ? new Sgd(params, { momentum: config.momentum, weightDecay: config.weightDecay })
-      : new AdamW(params, { weightDecay: config.weightDecay });
+  const identity = {
+    method: method.id,
+    tasks: union.tasks.map((t) => t.name),
+    seed: run.seed,
+    shots: run.shots,
+    config,
+    sampling,
+  };
+  let best: (Kept | null)[] = splits.map(() => null);
+  let sharedBest: Kept | null = null;
+  let history: MultitaskEpochRecord[] = [];
+  const resume = hooks.resumeFrom;
+  if (resume) {
+    checkResumable(resume, identity);
+    writeLearnables(method, resume.learnables);
+    best = [...resume.best];
+    sharedBest = resume.sharedBest;
+    history = [...resume.history];
+  }
   const trainSets = splits.map((s) => s.train);
   const steps = stepsPerEpoch(
     trainSets.reduce((n, set) => n + set.length, 0),
     config.batchSize,
   );
-  const schedule = cosineWithConstantWarmup({
-    baseLr: config.learningRate,
-    totalEpochs: config.epochs,
-    warmupEpochs: config.warmupEpochs,
-    warmupLr: config.warmupLearningRate,
+  const status = await runEpochs({
+    method,
+    inputs,
+    backend,
+    config,
+    seed: run.seed,
     stepsPerEpoch: steps,
-  });
-  const best: (Kept | null)[] = splits.map(() => null);
-  let sharedBest: Kept | null = null;
-  const history: MultitaskEpochRecord[] = [];
-  const totalSteps = config.epochs * steps;
-  let stepSeconds: number | null = null;
-  let status: MultitaskResult['status'] = 'completed';
-  try {
-    epochs: for (let epoch = 0; epoch < config.epochs; epoch++) {
-      const batches = epochBatches(
-        trainSets,
-        config.batchSize,
-        sampling,
-        stream(run.seed, 'batch-order', epoch),
-      );
-      const views = stream(run.seed, 'views', epoch);
-      let lossSum = 0;
-      for (const [step, batch] of batches.entries()) {
-        if (await control.proceed()) {
-          status = 'cancelled';
-          break epochs;
-        }
-        const stepStart = performance.now();
-        const lr = schedule(epoch * steps + step);
-        const loss = await trainStep(
-          method,
-          inputs,
-          optimizer,
-          backend,
-          batch,
-          views,
-          lr,
-          union.classMask(batch),
-        );
-        if (!Number.isFinite(loss)) {
-          throw new Error(
-            `training diverged: the loss is ${loss} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr})`,
-          );
-        }
-        lossSum += loss;
-        const seconds = (performance.now() - stepStart) / 1000;
-        stepSeconds = stepSeconds === null ? seconds : 0.8 * stepSeconds + 0.2 * seconds;
-        emit({
-          type: 'step',
-          epoch,
-          step,
-          stepsPerEpoch: steps,
-          loss,
-          lr,
-          stepsPerSecond: 1 / stepSeconds,
-          etaSeconds: (totalSteps - (epoch * steps + step + 1)) * stepSeconds,
-        });
-      }
+    batches: (_, order) => epochBatches(trainSets, config.batchSize, sampling, order),
+    classMask: (batch) => union.classMask(batch as TaskExample[]),
+    onStep: emit,
+    control: hooks.control,
+    resume: resume && { epochsDone: resume.epochsDone, optimizer: resume.optimizer },
+    async endEpoch({ epoch, trainLoss, learningRate, optimizerState }) {
       const valAccuracy = await validationAccuracies(backend, method, inputs, union, splits);
       // Ties go to the later epoch, as in the single-task trainer.
       const improved = valAccuracy.map((v, t) => v !== null && v >= (best[t]?.valAccuracy ?? -1));
@@ -359,27 +356,37 @@ async function trainLoop(
         });
         if (sharedImproved) sharedBest = { epoch, valAccuracy: mean, learnables };
       }
-      history.push({ epoch, trainLoss: lossSum / steps, valAccuracy, learningRate: schedule(epoch * steps) });
+      history.push({ epoch, trainLoss, valAccuracy, learningRate });
       emit({
         type: 'epoch',
         epoch,
         epochs: config.epochs,
-        trainLoss: lossSum / steps,
+        trainLoss,
         valAccuracy,
         best: best.map((b) => b && { epoch: b.epoch, valAccuracy: b.valAccuracy }),
       });
-    }
-  } finally {
-    optimizer.dispose();
-  }
+      if (hooks.onCheckpoint) {
+        hooks.onCheckpoint({
+          ...identity,
+          epochsDone: epoch + 1,
+          learnables: await readLearnables(method),
+          optimizer: await optimizerState(),
+          best: [...best],
+          sharedBest,
+          history: [...history],
+        });
+      }
+    },
+  });
   const last = await readLearnables(method);
   const summary = (k: Kept | null) => k && { epoch: k.epoch, valAccuracy: k.valAccuracy };
+  const shared = sharedBest as Kept | null;
   return {
     status,
     history,
     best: best.map(summary),
     kept: best.map((k) => k?.learnables ?? last),
-    sharedBest: summary(sharedBest),
-    shared: sharedBest?.learnables ?? last,
+    sharedBest: summary(shared),
+    shared: shared?.learnables ?? last,
   };
 }

@@ -1,9 +1,16 @@
 /**
- * Training that survives a lost GPU device (a driver reset, a backgrounded tab): the run keeps its last
- * epoch checkpoint, and when the device goes, `reopen` builds the frozen CLIP on a fresh one and the run
- * continues from that checkpoint, arriving where an uninterrupted run would.
+ * Training that survives a lost GPU device (a driver reset, a backgrounded tab): a run keeps its last epoch
+ * checkpoint, and when the device goes, `reopen` builds the frozen CLIP on a fresh one and the run continues
+ * from that checkpoint, arriving where an uninterrupted run would. The same for one task and for several.
  */
 import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
+import {
+  type MultitaskCheckpoint,
+  type MultitaskHooks,
+  type MultitaskResult,
+  type MultitaskRun,
+  trainMultitask,
+} from '../multitask/multitask-trainer';
 import type { FrozenClip } from './frozen-clip';
 import {
   type TrainingCheckpoint,
@@ -13,29 +20,79 @@ import {
   trainRun,
 } from './trainer';
 
-export async function trainSurvivingDeviceLoss(
-  run: TrainingRun,
-  reopen: (lost: GpuDeviceLostError) => Promise<FrozenClip>,
-  hooks: Omit<TrainingHooks, 'resumeFrom'> = {},
-  maxRestarts = 2,
-): Promise<TrainingResult> {
-  let checkpoint: TrainingCheckpoint | undefined;
+type Reopen = (lost: GpuDeviceLostError) => Promise<FrozenClip>;
+
+/** A run with its checkpoint hooks, whichever trainer it is. */
+interface Resumable<Run, Checkpoint, Result> {
+  train(run: Run, onCheckpoint: (c: Checkpoint) => void, resumeFrom: Checkpoint | undefined): Promise<Result>;
+  /** The run on a fresh device: the old feature cache encodes on the lost one, so the new clip gets its own. */
+  moved(run: Run, clip: FrozenClip): Run;
+}
+
+async function surviving<Run, Checkpoint, Result>(
+  run: Run,
+  trainer: Resumable<Run, Checkpoint, Result>,
+  reopen: Reopen,
+  maxRestarts: number,
+): Promise<Result> {
+  let checkpoint: Checkpoint | undefined;
   let current = run;
   for (let restarts = 0; ; restarts++) {
     try {
-      return await trainRun(current, {
-        ...hooks,
-        resumeFrom: checkpoint,
-        onCheckpoint: (c) => {
-          checkpoint = c;
-          hooks.onCheckpoint?.(c);
-        },
-      });
+      return await trainer.train(current, (c) => (checkpoint = c), checkpoint);
     } catch (error) {
       if (!(error instanceof GpuDeviceLostError) || restarts >= maxRestarts) throw error;
-      // The old cache's features are host arrays and still right, but it encodes new images on the lost
-      // device: the new clip gets its own.
-      current = { ...current, clip: await reopen(error), featureCache: undefined };
+      current = trainer.moved(current, await reopen(error));
     }
   }
+}
+
+export function trainSurvivingDeviceLoss(
+  run: TrainingRun,
+  reopen: Reopen,
+  hooks: Omit<TrainingHooks, 'resumeFrom'> = {},
+  maxRestarts = 2,
+): Promise<TrainingResult> {
+  return surviving<TrainingRun, TrainingCheckpoint, TrainingResult>(
+    run,
+    {
+      train: (r, keep, resumeFrom) =>
+        trainRun(r, {
+          ...hooks,
+          resumeFrom,
+          onCheckpoint: (c) => {
+            keep(c);
+            hooks.onCheckpoint?.(c);
+          },
+        }),
+      moved: (r, clip) => ({ ...r, clip, featureCache: undefined }),
+    },
+    reopen,
+    maxRestarts,
+  );
+}
+
+export function trainMultitaskSurvivingDeviceLoss(
+  run: MultitaskRun,
+  reopen: Reopen,
+  hooks: Omit<MultitaskHooks, 'resumeFrom'> = {},
+  maxRestarts = 2,
+): Promise<MultitaskResult> {
+  return surviving<MultitaskRun, MultitaskCheckpoint, MultitaskResult>(
+    run,
+    {
+      train: (r, keep, resumeFrom) =>
+        trainMultitask(r, {
+          ...hooks,
+          resumeFrom,
+          onCheckpoint: (c) => {
+            keep(c);
+            hooks.onCheckpoint?.(c);
+          },
+        }),
+      moved: (r, clip) => ({ ...r, clip, featureCache: undefined }),
+    },
+    reopen,
+    maxRestarts,
+  );
 }

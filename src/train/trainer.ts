@@ -8,15 +8,7 @@
  * augmentations all come from streams named by the seed (seeds.ts), and the kernels are deterministic.
  */
 import type { HostTensor } from '../clip/clip-weights';
-import type { Backend } from '../engine/backend';
-import type { Random } from '../engine/check/random';
-import { softmaxCrossEntropy } from '../engine/ops/cross-entropy';
-import { AdamW } from '../engine/optim/adamw';
-import type { Optimizer, OptimizerState } from '../engine/optim/optimizer';
-import { cosineWithConstantWarmup } from '../engine/optim/schedule';
-import { Sgd } from '../engine/optim/sgd';
-import { Tape } from '../engine/tape';
-import type { Tensor } from '../engine/tensor';
+import type { OptimizerState } from '../engine/optim/optimizer';
 import type {
   Hyperparameters,
   MethodDefinition,
@@ -24,14 +16,14 @@ import type {
   PromptMethod,
   TrainingDefaults,
 } from '../methods/method';
+import { runEpochs, stepsPerEpoch } from './epoch-loop';
 import { type EvaluationReport, evaluationReport, methodLogits } from './evaluate';
 import { FeatureCache } from './feature-cache';
 import { type FewShotSplit, sampleFewShot } from './few-shot';
 import type { FrozenClip } from './frozen-clip';
 import { featureInputs, type InputSource, pixelInputs } from './inputs';
-import { stream } from './seeds';
-import type { LabelledExample, TaskData } from './task-data';
-import { TrainingControl } from './training-control';
+import type { TaskData } from './task-data';
+import type { TrainingControl } from './training-control';
 
 export interface TrainingConfig extends TrainingDefaults {
   /** Pixel methods: CoOp's random resized crop and flip on training images; off, the clean view. */
@@ -261,18 +253,6 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
   }
 }
 
-/** The optimizer a training config names, over a method's learnable tensors. */
-export function createOptimizer(params: readonly Tensor[], config: TrainingDefaults): Optimizer {
-  return config.optimizer === 'sgd'
-    ? new Sgd(params, { momentum: config.momentum, weightDecay: config.weightDecay })
-    : new AdamW(params, { weightDecay: config.weightDecay });
-}
-
-/** Dassl drops the last partial batch when the set holds at least one full batch. */
-export function stepsPerEpoch(examples: number, batchSize: number): number {
-  return examples >= batchSize ? Math.floor(examples / batchSize) : 1;
-}
-
 async function trainLoop(
   method: PromptMethod,
   inputs: InputSource,
@@ -283,67 +263,33 @@ async function trainLoop(
 ): Promise<{ status: TrainingResult['status']; best: BestEpoch | null; history: EpochRecord[] }> {
   const backend = run.clip.model.backend;
   const emit = hooks.onEvent ?? (() => {});
-  const control = hooks.control ?? new TrainingControl();
-  const optimizer = createOptimizer([...method.learnables.values()], config);
   const steps = stepsPerEpoch(split.train.length, config.batchSize);
-  const schedule = cosineWithConstantWarmup({
-    baseLr: config.learningRate,
-    totalEpochs: config.epochs,
-    warmupEpochs: config.warmupEpochs,
-    warmupLr: config.warmupLearningRate,
-    stepsPerEpoch: steps,
-  });
   let best: TrainingCheckpoint['best'] = null;
   let history: EpochRecord[] = [];
-  let firstEpoch = 0;
   const resume = hooks.resumeFrom;
   if (resume) {
     checkResumable(resume, run, config);
     writeLearnables(method, resume.learnables);
-    optimizer.loadState(resume.optimizer);
     best = resume.best;
     history = [...resume.history];
-    firstEpoch = resume.epochsDone;
   }
-
-  const totalSteps = config.epochs * steps;
-  let stepSeconds: number | null = null;
-  let status: TrainingResult['status'] = 'completed';
-  try {
-    epochs: for (let epoch = firstEpoch; epoch < config.epochs; epoch++) {
-      const order = stream(run.seed, 'batch-order', epoch).shuffle(split.train);
-      const views = stream(run.seed, 'views', epoch);
-      let lossSum = 0;
-      for (let step = 0; step < steps; step++) {
-        if (await control.proceed()) {
-          status = 'cancelled';
-          break epochs;
-        }
-        const stepStart = performance.now();
-        const batch = order.slice(step * config.batchSize, (step + 1) * config.batchSize);
-        const lr = schedule(epoch * steps + step);
-        const loss = await trainStep(method, inputs, optimizer, backend, batch, views, lr);
-        if (!Number.isFinite(loss)) {
-          throw new Error(
-            `training diverged: the loss is ${loss} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr})`,
-          );
-        }
-        lossSum += loss;
-        // An average over recent steps, so the rate follows the machine rather than the first step's compiles.
-        const seconds = (performance.now() - stepStart) / 1000;
-        stepSeconds = stepSeconds === null ? seconds : 0.8 * stepSeconds + 0.2 * seconds;
-        const left = totalSteps - (epoch * steps + step + 1);
-        emit({
-          type: 'step',
-          epoch,
-          step,
-          stepsPerEpoch: steps,
-          loss,
-          lr,
-          stepsPerSecond: 1 / stepSeconds,
-          etaSeconds: left * stepSeconds,
-        });
-      }
+  const status = await runEpochs({
+    method,
+    inputs,
+    backend,
+    config,
+    seed: run.seed,
+    stepsPerEpoch: steps,
+    batches: (_, order) => {
+      const shuffled = order.shuffle(split.train);
+      return Array.from({ length: steps }, (_, step) =>
+        shuffled.slice(step * config.batchSize, (step + 1) * config.batchSize),
+      );
+    },
+    onStep: emit,
+    control: hooks.control,
+    resume: resume && { epochsDone: resume.epochsDone, optimizer: resume.optimizer },
+    async endEpoch({ epoch, trainLoss, learningRate, optimizerState }) {
       const valAccuracy =
         split.validation.length > 0
           ? evaluationReport(
@@ -355,22 +301,9 @@ async function trainLoop(
       if (valAccuracy !== null && (best === null || valAccuracy >= best.valAccuracy)) {
         best = { epoch, valAccuracy, learnables: await readLearnables(method) };
       }
-      const record = {
-        epoch,
-        trainLoss: lossSum / steps,
-        valAccuracy,
-        learningRate: schedule(epoch * steps),
-      };
-      history.push(record);
+      history.push({ epoch, trainLoss, valAccuracy, learningRate });
       const bestSoFar = best && { epoch: best.epoch, valAccuracy: best.valAccuracy };
-      emit({
-        type: 'epoch',
-        epoch,
-        epochs: config.epochs,
-        trainLoss: record.trainLoss,
-        valAccuracy,
-        best: bestSoFar,
-      });
+      emit({ type: 'epoch', epoch, epochs: config.epochs, trainLoss, valAccuracy, best: bestSoFar });
       if (hooks.onCheckpoint) {
         hooks.onCheckpoint({
           method: method.id,
@@ -379,50 +312,14 @@ async function trainLoop(
           config,
           epochsDone: epoch + 1,
           learnables: await readLearnables(method),
-          optimizer: await optimizer.state(),
+          optimizer: await optimizerState(),
           best,
           history: [...history],
         });
       }
-    }
-  } finally {
-    optimizer.dispose();
-  }
-  if (best) writeLearnables(method, best.learnables);
-  return { status, best: best && { epoch: best.epoch, valAccuracy: best.valAccuracy }, history };
-}
-
-/**
- * Forward, loss, backward and update on one batch; everything it allocates is freed before it returns.
- * `classMask` (multitask runs) leaves each sample's other tasks' classes out of its loss.
- */
-export async function trainStep(
-  method: PromptMethod,
-  inputs: InputSource,
-  optimizer: Optimizer,
-  backend: Backend,
-  batch: readonly LabelledExample[],
-  views: Random,
-  lr: number,
-  classMask?: Uint8Array,
-): Promise<number> {
-  const tape = new Tape(backend);
-  let grads: Map<Tensor, Tensor> | null = null;
-  try {
-    const images = tape.track(inputs.batch(backend, batch, views));
-    const logits = method.classifier(tape).logits(tape, images);
-    const loss = softmaxCrossEntropy(
-      tape,
-      logits,
-      batch.map((e) => e.label),
-      classMask,
-    );
-    const [value] = await loss.read();
-    grads = tape.backward(loss);
-    optimizer.step(grads, lr);
-    return value as number;
-  } finally {
-    for (const g of grads?.values() ?? []) g.free();
-    tape.dispose();
-  }
+    },
+  });
+  const kept = best as TrainingCheckpoint['best'];
+  if (kept) writeLearnables(method, kept.learnables);
+  return { status, best: kept && { epoch: kept.epoch, valAccuracy: kept.valAccuracy }, history };
 }
