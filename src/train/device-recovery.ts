@@ -22,27 +22,36 @@ import {
 
 type Reopen = (lost: GpuDeviceLostError) => Promise<FrozenClip>;
 
-/** A run with its checkpoint hooks, whichever trainer it is. */
-interface Resumable<Run, Checkpoint, Result> {
-  train(run: Run, onCheckpoint: (c: Checkpoint) => void, resumeFrom: Checkpoint | undefined): Promise<Result>;
-  /** The run on a fresh device: the old feature cache encodes on the lost one, so the new clip gets its own. */
-  moved(run: Run, clip: FrozenClip): Run;
+interface CheckpointHooks<Checkpoint> {
+  onCheckpoint?: (checkpoint: Checkpoint) => void;
+  resumeFrom?: Checkpoint;
 }
 
-async function surviving<Run, Checkpoint, Result>(
+/** Runs `train`, and after a lost device runs it again on a reopened one from its last checkpoint. */
+async function surviving<Run extends { clip: FrozenClip; featureCache?: unknown }, Checkpoint, Result>(
+  train: (run: Run, hooks: CheckpointHooks<Checkpoint>) => Promise<Result>,
   run: Run,
-  trainer: Resumable<Run, Checkpoint, Result>,
   reopen: Reopen,
+  hooks: Omit<CheckpointHooks<Checkpoint>, 'resumeFrom'>,
   maxRestarts: number,
 ): Promise<Result> {
   let checkpoint: Checkpoint | undefined;
   let current = run;
   for (let restarts = 0; ; restarts++) {
     try {
-      return await trainer.train(current, (c) => (checkpoint = c), checkpoint);
+      return await train(current, {
+        ...hooks,
+        resumeFrom: checkpoint,
+        onCheckpoint: (c) => {
+          checkpoint = c;
+          hooks.onCheckpoint?.(c);
+        },
+      });
     } catch (error) {
       if (!(error instanceof GpuDeviceLostError) || restarts >= maxRestarts) throw error;
-      current = trainer.moved(current, await reopen(error));
+      // The old cache's features are host arrays and still right, but it encodes new images on the lost
+      // device: the new clip gets its own.
+      current = { ...current, clip: await reopen(error), featureCache: undefined };
     }
   }
 }
@@ -54,20 +63,10 @@ export function trainSurvivingDeviceLoss(
   maxRestarts = 2,
 ): Promise<TrainingResult> {
   return surviving<TrainingRun, TrainingCheckpoint, TrainingResult>(
+    (r, checkpoints) => trainRun(r, { ...hooks, ...checkpoints }),
     run,
-    {
-      train: (r, keep, resumeFrom) =>
-        trainRun(r, {
-          ...hooks,
-          resumeFrom,
-          onCheckpoint: (c) => {
-            keep(c);
-            hooks.onCheckpoint?.(c);
-          },
-        }),
-      moved: (r, clip) => ({ ...r, clip, featureCache: undefined }),
-    },
     reopen,
+    hooks,
     maxRestarts,
   );
 }
@@ -79,20 +78,10 @@ export function trainMultitaskSurvivingDeviceLoss(
   maxRestarts = 2,
 ): Promise<MultitaskResult> {
   return surviving<MultitaskRun, MultitaskCheckpoint, MultitaskResult>(
+    (r, checkpoints) => trainMultitask(r, { ...hooks, ...checkpoints }),
     run,
-    {
-      train: (r, keep, resumeFrom) =>
-        trainMultitask(r, {
-          ...hooks,
-          resumeFrom,
-          onCheckpoint: (c) => {
-            keep(c);
-            hooks.onCheckpoint?.(c);
-          },
-        }),
-      moved: (r, clip) => ({ ...r, clip, featureCache: undefined }),
-    },
     reopen,
+    hooks,
     maxRestarts,
   );
 }
