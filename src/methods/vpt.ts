@@ -9,9 +9,9 @@
  */
 import { cosineLogits } from '../engine/ops/cosine-logits';
 import { reshape } from '../engine/ops/reshape';
-import { concatTokens, replaceTokens, sliceTokens } from '../engine/ops/tokens';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
+import { promptedImageFeatures } from './deep-prompts';
 import { MethodSettings } from './hyperparameters';
 import { Learnables } from './learnables';
 import type {
@@ -48,7 +48,6 @@ class VisualPromptTuning implements PromptMethod {
   readonly input = 'pixels' as const;
   readonly learnables: ReadonlyMap<string, Tensor>;
   readonly hyperparameters: Hyperparameters;
-  private readonly prompts: number;
   private readonly classFeatures: Tensor;
 
   constructor(
@@ -57,10 +56,10 @@ class VisualPromptTuning implements PromptMethod {
     settings: MethodSettings,
   ) {
     this.hyperparameters = settings.values;
-    this.prompts = settings.number('n_ctx', { integer: true, min: 1 });
+    const prompts = settings.number('n_ctx', { integer: true, min: 1 });
     const { model, tokenizer, classNames } = context;
     const template = settings.string('template');
-    this.learnables = initialPrompts(context, id, this.prompts);
+    this.learnables = initialPrompts(context, id, prompts);
     this.classFeatures = frozenClassFeatures(model, tokenizer, classNames, [template]);
   }
 
@@ -85,34 +84,13 @@ class VisualPromptTuning implements PromptMethod {
   /** pixel_values [B, 3, S, S] → prompted image embeddings [B, projection]. */
   private imageFeatures(tape: Tape, pixels: Tensor): Tensor {
     const vision = this.context.model.vision;
-    const p = this.prompts;
-    const embedded = vision.embed(tape, pixels);
-    const tokens = embedded.shape[1] as number;
-    const width = embedded.shape[2] as number;
-    const cls = sliceTokens(tape, embedded, 0, 1);
-    const patches = sliceTokens(tape, embedded, 1, tokens - 1);
-    tape.release(embedded);
-    const x = concatTokens(tape, [cls, this.learnables.get(VPT_EMBEDDINGS) as Tensor, patches]);
-    tape.release(cls);
-    tape.release(patches);
+    const shallow = this.learnables.get(VPT_EMBEDDINGS) as Tensor;
     const deep = this.learnables.get(VPT_EMBEDDINGS_DEEP);
+    const width = shallow.shape[2] as number;
     // The deep prompts as one token sequence [1, (layers − 1)·p, C]: layer i's are tokens [(i−1)·p, i·p).
-    const deepTokens = deep && reshape(tape, deep, [1, deep.size / width, width]);
-    const hidden = vision.forwardLayers(tape, x, {
-      beforeLayer: deepTokens
-        ? (index, h) => {
-            if (index === 0) return h;
-            const layerPrompts = sliceTokens(tape, deepTokens, (index - 1) * p, p);
-            const replaced = replaceTokens(tape, h, 1, layerPrompts);
-            tape.release(layerPrompts);
-            return replaced;
-          }
-        : undefined,
-    });
+    const deepTokens = deep ? reshape(tape, deep, [1, deep.size / width, width]) : null;
+    const imageEmbeds = promptedImageFeatures(tape, vision, pixels, shallow, deepTokens);
     if (deepTokens) tape.release(deepTokens);
-    if (hidden !== x) tape.release(x);
-    const imageEmbeds = vision.pool(tape, hidden);
-    tape.release(hidden);
     return imageEmbeds;
   }
 }
