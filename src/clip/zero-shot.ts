@@ -111,6 +111,27 @@ export function topK(logits: Matrix, k: number): number[][] {
   return out;
 }
 
+export interface RankedClass {
+  label: number;
+  logit: number;
+  /** Softmax over the row. */
+  probability: number;
+}
+
+/** Per row, the k most probable classes by softmax, most probable first (ties: the lower index first). */
+export function rankClasses(logits: Matrix, k: number): RankedClass[][] {
+  return Array.from({ length: logits.rows }, (_, r) => {
+    const row = Array.from(logits.data.subarray(r * logits.cols, (r + 1) * logits.cols));
+    const max = Math.max(...row);
+    const exps = row.map((v) => Math.exp(v - max));
+    const total = exps.reduce((s, v) => s + v, 0);
+    return row
+      .map((logit, label) => ({ label, logit, probability: (exps[label] as number) / total }))
+      .sort((a, b) => b.logit - a.logit || a.label - b.label)
+      .slice(0, k);
+  });
+}
+
 export interface AccuracyReport {
   /** Fraction of images whose label is the top prediction. */
   top1: number;

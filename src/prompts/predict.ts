@@ -2,7 +2,7 @@
  * A prompt set at work: the method rebuilt from the registry with the stored hyperparameters and class
  * names, its tensors loaded, classifying new images (top-k with probabilities) or a labelled test set.
  */
-import type { Matrix } from '../clip/zero-shot';
+import { type Matrix, rankClasses } from '../clip/zero-shot';
 import type { PromptMethod } from '../methods/method';
 import { methodDefinition } from '../methods/registry';
 import { type EvaluationReport, evaluationReport, methodLogits } from '../train/evaluate';
@@ -60,20 +60,11 @@ export class PromptSetPredictor {
   async predict(images: readonly InputImage[], k = 3): Promise<Prediction[]> {
     const logits = await this.logits(images);
     const { classes } = this.set.task;
-    return images.map((image, i) => {
-      const row = Array.from(logits.data.subarray(i * logits.cols, (i + 1) * logits.cols));
-      const max = Math.max(...row);
-      const exps = row.map((v) => Math.exp(v - max));
-      const total = exps.reduce((s, v) => s + v, 0);
-      const scores = row.map((logit, label) => ({
-        label,
-        className: classes[label] as string,
-        probability: (exps[label] as number) / total,
-        logit,
-      }));
-      scores.sort((a, b) => b.logit - a.logit || a.label - b.label);
-      return { id: image.id, top: scores.slice(0, Math.min(k, classes.length)) };
-    });
+    const ranked = rankClasses(logits, Math.min(k, classes.length));
+    return images.map((image, i) => ({
+      id: image.id,
+      top: (ranked[i] ?? []).map((c) => ({ ...c, className: classes[c.label] as string })),
+    }));
   }
 
   async evaluate(examples: readonly LabelledExample[]): Promise<EvaluationReport> {

@@ -11,6 +11,7 @@ import {
   classPrompts,
   classTextFeatures,
   type Matrix,
+  rankClasses,
   stackRows,
   zeroShotLogits,
 } from '../clip/zero-shot';
@@ -43,17 +44,7 @@ const IMAGE_CHUNK = 16;
 
 /** Softmax of each row of logits, its `k` largest entries. */
 export function topProbabilities(logits: Matrix, k: number): ClassProbability[][] {
-  return Array.from({ length: logits.rows }, (_, r) => {
-    const row = Array.from(logits.data.subarray(r * logits.cols, (r + 1) * logits.cols));
-    const max = Math.max(...row);
-    const exps = row.map((v) => Math.exp(v - max));
-    const total = exps.reduce((s, v) => s + v, 0);
-    return row
-      .map((logit, label) => ({ label, logit, probability: (exps[label] as number) / total }))
-      .sort((a, b) => b.logit - a.logit || a.label - b.label)
-      .slice(0, k)
-      .map(({ label, probability }) => ({ label, probability }));
-  });
+  return rankClasses(logits, k).map((row) => row.map(({ label, probability }) => ({ label, probability })));
 }
 
 export async function zeroShotTask(options: {
