@@ -10,6 +10,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { byCodeUnits } from './file-order';
 
 export const SPLITS = ['train', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
@@ -33,8 +34,6 @@ export interface ImageFolderTask {
 }
 
 const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'];
-
-const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Reads a task folder. With `classOrder`, every split's class folders must be exactly those classes (a

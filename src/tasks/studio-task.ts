@@ -1,3 +1,5 @@
+import { byCodeUnits } from './file-order';
+
 /**
  * A task as the studio keeps it: classes the user names and edits, images stored as Blobs (IndexedDB
  * `images`, one record per image), the task's shot count and seed. `taskPayload` turns it into what crosses
@@ -68,11 +70,15 @@ export function taskPayload(task: StudioTask, images: readonly StudioImage[]): T
   return {
     name: task.name,
     classes: task.classes.map((c) => c.name),
-    images: images.flatMap((image) => {
-      const index = label.get(image.classId);
-      return index === undefined
-        ? []
-        : [{ id: image.id, label: index, split: image.split, blob: image.blob }];
-    }),
+    // Few-shot sampling draws from each class's images in the order given: file-name order, as the CLI
+    // lists a folder, makes a seed pick the same images after a reload (IndexedDB returns them by id).
+    images: [...images]
+      .sort((a, b) => byCodeUnits(a.fileName, b.fileName))
+      .flatMap((image) => {
+        const index = label.get(image.classId);
+        return index === undefined
+          ? []
+          : [{ id: image.id, label: index, split: image.split, blob: image.blob }];
+      }),
   };
 }

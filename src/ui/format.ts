@@ -24,3 +24,11 @@ export function formatBytes(bytes: number): string {
 export function percent(fraction: number): string {
   return `${(100 * fraction).toFixed(1)}%`;
 }
+
+/** Seconds as "42 s", "3 min 05 s" or "1 h 02 min". */
+export function duration(seconds: number): string {
+  const s = Math.max(0, Math.round(seconds));
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} min ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} min`;
+}
