@@ -56,6 +56,14 @@ describe('ClipTokenizer', () => {
     expect(eotIndices[0]).toBe(4);
   });
 
+  it('shows vocabulary entries as words, and a lone byte as the vocabulary stores it', () => {
+    const ids = tokenizer.encode(['a photo of a'], 8).ids[0] as number[];
+    expect(ids.slice(1, 5).map((id) => tokenizer.tokenText(id))).toEqual(['a', 'photo', 'of', 'a']);
+    expect(tokenizer.tokenText(tokenizer.eosId)).toBe('<|endoftext|>');
+    expect(tokenizer.tokenText(100)).toBe('§');
+    expect(tokenizer.tokenText(436)).toBe('ø'); // "ø</w>": a lone byte that ends a word
+  });
+
   it('names what is wrong with a bad tokenizer', () => {
     expect(() => ClipTokenizer.fromJson('{')).toThrow(/tokenizer.json: not valid JSON/);
     expect(() => ClipTokenizer.fromJson(tokenizerJson, '{"bos_token": "<s>"}')).toThrow(/bos_token "<s>"/);

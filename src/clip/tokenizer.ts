@@ -74,6 +74,17 @@ export class ClipTokenizer {
     // argmax it stays right for a tokenizer whose end-of-text is not its largest id.
     return { ids, eotIndices: ids.map((row) => row.indexOf(this.eosId)) };
   }
+
+  /**
+   * One vocabulary entry as text: "photo", not BPE's "photo</w>". A token holding part of a multi-byte
+   * character decodes to nothing readable alone, so it is shown as the vocabulary stores it (its byte as
+   * the byte-level alphabet writes it), less the end-of-word mark.
+   */
+  tokenText(id: number): string {
+    const decoded = this.tokenizer.decode([id]).trim();
+    if (decoded && !decoded.includes('\uFFFD')) return decoded;
+    return this.tokenizer.id_to_token(id)?.replace(/<\/w>$/, '') ?? `#${id}`;
+  }
 }
 
 /** Special tokens are written as strings or as AddedToken objects ({content: "..."}). */

@@ -1,0 +1,34 @@
+/** What the Library lists about a prompt set, taken from the document itself. */
+import { methodDefinition } from '../methods/registry';
+import type { StoredPromptSet } from '../persistence/records';
+import type { PromptSet } from './prompt-set';
+
+/** A stored prompt set's fields that come from its document; the store adds its id, run and text. */
+export type PromptSetSummary = Omit<StoredPromptSet, 'id' | 'runId' | 'json'>;
+
+/** An imported document's metrics are only checked to be an object: each number is looked at alone. */
+const numberOrNull = (value: unknown): number | null => (typeof value === 'number' ? value : null);
+
+/** "CoOp · counting · 2-shot seed 1"; the shots and seed only where the set records them. */
+export function promptSetLabel(set: PromptSet): string {
+  const shots = numberOrNull(set.metrics.shots);
+  const seed = numberOrNull(set.metrics.seed);
+  const setting = [shots === null ? '' : `${shots}-shot`, seed === null ? '' : `seed ${seed}`]
+    .filter(Boolean)
+    .join(' ');
+  return [methodDefinition(set.method).title, set.task.name, setting].filter(Boolean).join(' · ');
+}
+
+export function promptSetSummary(set: PromptSet): PromptSetSummary {
+  const created = Date.parse(set.createdAt);
+  return {
+    label: promptSetLabel(set),
+    method: set.method,
+    task: set.task.name,
+    classes: [...set.task.classes],
+    model: { id: set.model.id, sha256: set.model.sha256 },
+    testAccuracy: numberOrNull(set.metrics.testAccuracy),
+    // A document with an unreadable date still lists, as made now.
+    createdAt: Number.isNaN(created) ? Date.now() : created,
+  };
+}
