@@ -37,3 +37,23 @@ export function currentModel(): CurrentModel {
   if (!current) throw new Error('no model is loaded yet: load one in the Model panel');
   return current;
 }
+
+/** The current model built again on `backend`: a fresh device, after the one it was on was lost. */
+export async function rebuildCurrentModel(backend: OpenedBackend): Promise<CurrentModel> {
+  const { identity, files } = currentModel();
+  current = await buildCurrentModel(identity.id, files, backend);
+  return current;
+}
+
+const trainingSessions = new Set<string>();
+
+/** Training holds the model it trains on; the returned function lets go of it. */
+export function holdForTraining(sessionId: string): () => void {
+  trainingSessions.add(sessionId);
+  return () => trainingSessions.delete(sessionId);
+}
+
+/** Loading another model would free the weights under a running training session. */
+export function refuseWhileTraining(): void {
+  if (trainingSessions.size > 0) throw new Error('stop training before loading another model');
+}

@@ -1,0 +1,147 @@
+import { fileURLToPath } from 'node:url';
+import { expect, type Page, test } from '@playwright/test';
+
+const artifact = (name: string) => fileURLToPath(new URL(`artifacts/${name}`, import.meta.url));
+
+/** The issue's bar: no main-thread task longer than this while training runs. */
+const LONG_TASK_MS = 50;
+const METHODS = ['CoOp', 'VPT-deep', 'UPT', 'MuDPT'];
+
+declare global {
+  interface Window {
+    longTasks: { start: number; duration: number }[];
+  }
+}
+
+async function openPanel(page: Page, name: string) {
+  const button = page.getByRole('navigation', { name: 'Panels' }).getByRole('button', { name, exact: true });
+  await button.click();
+  await expect(button).toHaveAttribute('aria-current', 'page');
+}
+
+/** Each run's loss curve as drawn: the svg path's d attribute by run id. */
+const lossPaths = (page: Page) =>
+  page
+    .getByTestId('loss-chart')
+    .locator('path.run-line')
+    .evaluateAll((paths) =>
+      paths.map((p) => `${p.getAttribute('data-run')}:${p.getAttribute('d')}`).join('\n'),
+    );
+
+const runsIn = (page: Page, status: string) =>
+  page.locator(`[data-testid="run-row"][data-status="${status}"]`);
+
+const stepsShown = (page: Page) =>
+  page
+    .getByTestId('run-row')
+    .evaluateAll((rows) => rows.map((row) => row.querySelectorAll('td')[2]?.textContent ?? '').join(','));
+
+test('train & compare: four methods side by side, live curves, pause and resume, results kept', async ({
+  page,
+}) => {
+  test.setTimeout(12 * 60_000);
+  const started = Date.now();
+  const seconds = () => ((Date.now() - started) / 1000).toFixed(0);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.addInitScript(() => {
+    window.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries())
+        window.longTasks.push({ start: entry.startTime, duration: entry.duration });
+    }).observe({ type: 'longtask', buffered: true });
+  });
+
+  await page.goto('/');
+  // The demo task through the Tasks panel, as a person loads it.
+  await openPanel(page, 'Tasks');
+  await page.getByLabel('Pack', { exact: true }).selectOption('shapes');
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.locator('[data-testid="task-item"][data-task="Shapes"]')).toHaveAttribute(
+    'aria-current',
+    'true',
+    { timeout: 60_000 },
+  );
+
+  await openPanel(page, 'Train & compare');
+  await page.getByRole('checkbox', { name: /^Shapes/ }).check();
+  for (const method of METHODS) await page.getByRole('checkbox', { name: method, exact: true }).check();
+  await page.getByLabel('Shots per class').fill('2');
+  await page.getByLabel('Seeds').fill('1');
+  await page.getByLabel('Epochs').fill('2');
+  await page.getByLabel('Batch size').fill('2');
+  const train = page.getByRole('button', { name: 'Train side by side' });
+  await expect(train).toBeEnabled({ timeout: 60_000 });
+  const trainingFrom = await page.evaluate(() => performance.now());
+  await train.click();
+  const rows = page.getByTestId('run-row');
+  await expect(rows).toHaveCount(4);
+  console.log(`training started after ${seconds()} s`);
+
+  // The curves grow while the runs train: the drawn paths change from one look to the next.
+  await expect(page.getByTestId('loss-chart').locator('path.run-line')).toHaveCount(4);
+  await expect.poll(() => lossPaths(page).then((d) => d.includes('L')), { timeout: 4 * 60_000 }).toBe(true);
+  const early = await lossPaths(page);
+  await expect.poll(() => lossPaths(page), { timeout: 4 * 60_000 }).not.toBe(early);
+  const rates = await page.getByTestId('steps-per-second').allTextContents();
+  console.log(`curves updating after ${seconds()} s; steps/s per run: ${rates.join(', ')}`);
+
+  // Pause: nothing moves; resume: it moves again.
+  await page.getByRole('button', { name: 'Pause all' }).click();
+  await expect.poll(() => runsIn(page, 'paused').count()).toBeGreaterThan(0);
+  await expect(runsIn(page, 'running')).toHaveCount(0);
+  // Each run finishes the step it had in flight; after that nothing moves.
+  const settled = async () => {
+    const before = await lossPaths(page);
+    await page.waitForTimeout(5000);
+    return (await lossPaths(page)) === before;
+  };
+  await expect.poll(settled, { timeout: 90_000, intervals: [0] }).toBe(true);
+  const paused = await lossPaths(page);
+  const pausedSteps = await stepsShown(page);
+  await page.waitForTimeout(10_000);
+  expect(await lossPaths(page), 'no step while paused').toBe(paused);
+  expect(await stepsShown(page)).toBe(pausedSteps);
+  await page.getByRole('button', { name: 'Resume all' }).click();
+  await expect(runsIn(page, 'paused')).toHaveCount(0);
+  await expect.poll(() => lossPaths(page), { timeout: 4 * 60_000 }).not.toBe(paused);
+  console.log(`paused and resumed after ${seconds()} s`);
+
+  // Every run finishes with a test accuracy; the table has one row per method.
+  await expect(runsIn(page, 'completed')).toHaveCount(4, { timeout: 8 * 60_000 });
+  const trainingTo = await page.evaluate(() => performance.now());
+  const results = page.getByTestId('results-row');
+  await expect(results).toHaveCount(4);
+  for (const method of METHODS) {
+    const accuracy = Number(await results.filter({ hasText: method }).first().getAttribute('data-accuracy'));
+    expect(accuracy, method).toBeGreaterThanOrEqual(0);
+    expect(accuracy, method).toBeLessThanOrEqual(1);
+  }
+  await expect(page.getByTestId('confusion-matrix')).toHaveCount(4);
+  await expect(page.getByTestId('session-status')).toHaveText('Session finished: 4 completed.');
+  await expect(page.getByTestId('validation-chart').locator('circle')).not.toHaveCount(0);
+  const table = await results.evaluateAll((trs) => trs.map((tr) => tr.textContent).join('\n'));
+  console.log(`results after ${seconds()} s:\n${table}`);
+
+  const longTasks = await page.evaluate(
+    ([from, to]) => window.longTasks.filter((t) => t.start >= from && t.start <= to),
+    [trainingFrom, trainingTo] as const,
+  );
+  const longest = Math.max(0, ...longTasks.map((t) => t.duration));
+  console.log(
+    `main-thread long tasks while training (${((trainingTo - trainingFrom) / 1000).toFixed(0)} s): ` +
+      `${longTasks.length}, longest ${longest.toFixed(0)} ms`,
+  );
+  expect(longest, 'longest main-thread task while training, ms').toBeLessThanOrEqual(LONG_TASK_MS);
+  await page.screenshot({ path: artifact('train-panel.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await page.screenshot({ path: artifact('train-panel-dark.png'), fullPage: true });
+  await page.emulateMedia({ colorScheme: 'light' });
+
+  // A reload finds the session's runs again.
+  await page.reload();
+  await openPanel(page, 'Train & compare');
+  await expect(page.getByTestId('results-row')).toHaveCount(4, { timeout: 30_000 });
+  await expect(page.getByTestId('loss-chart').locator('path.run-line')).toHaveCount(4);
+  expect(pageErrors).toEqual([]);
+});

@@ -1,0 +1,314 @@
+import { proxy } from 'comlink';
+import type { StateCreator } from 'zustand';
+import type { TrainingRunRequest, TrainingUpdate } from '../../workers/training-api';
+import type { Hyperparameters, HyperValue } from '../methods/method';
+import { methodDefinition } from '../methods/registry';
+import type { StoredPromptSet, StoredRun } from '../persistence/records';
+import { getAll, putAll } from '../persistence/studio-db';
+import type { TrainingConfig } from '../train/trainer';
+import { engineClient } from '../worker-client/engine-client';
+import type { StudioState } from './studio-store';
+import {
+  applyUpdates,
+  hyperValue,
+  type LiveRun,
+  liveRun,
+  METHOD_CHOICES,
+  type MethodChoice,
+  methodChoice,
+  optionalNumber,
+  parseSeedList,
+  planRuns,
+  storedRun,
+} from './training-plan';
+
+/** The form as typed: text fields stay text until a session starts, so a half-typed number is no error. */
+export interface TrainingSettings {
+  /** Chosen tasks in the order chosen: the first is the one the methods are compared on. */
+  taskIds: string[];
+  /** MethodChoice ids. */
+  choices: string[];
+  /** Per choice, the hyperparameters edited away from the paper's defaults, as typed. */
+  hyperparameters: Record<string, Record<string, string>>;
+  /** '' : the first task's own shots and seed. */
+  shots: string;
+  seeds: string;
+  /** '' : each method's paper value. */
+  epochs: string;
+  batchSize: string;
+  learningRate: string;
+}
+
+export interface TrainingState {
+  settings: TrainingSettings;
+  /** The session trained now or last in this page; null before the first. */
+  sessionId: string | null;
+  /** That session's runs. */
+  runs: LiveRun[];
+  /** Runs kept in IndexedDB, from earlier visits and this one, newest first. */
+  history: StoredRun[];
+  historyLoaded: boolean;
+  /** The session whose results are shown: this page's or an earlier one. */
+  viewedSessionId: string | null;
+  starting: boolean;
+  /** Why the session could not start, or a control failed. */
+  error: string | null;
+  /** Why a finished run could not be kept; it stays on the page until reload. */
+  storageError: string | null;
+}
+
+export interface TrainingSlice {
+  training: TrainingState;
+  /** Reads the stored runs once. */
+  loadTrainingHistory(): Promise<void>;
+  setTrainingOptions(change: Partial<Omit<TrainingSettings, 'hyperparameters'>>): void;
+  /** Adds the task at the end of the chosen ones, or removes it. */
+  toggleTrainingTask(taskId: string): void;
+  toggleMethodChoice(choiceId: string): void;
+  setHyperparameter(choiceId: string, key: string, text: string): void;
+  startTrainingSession(): Promise<void>;
+  /** Without a run id: every run of the session. */
+  pauseTraining(runId?: string): Promise<void>;
+  resumeTraining(runId?: string): Promise<void>;
+  cancelTraining(runId?: string): Promise<void>;
+  /** A run that lost the GPU device, again from its last checkpoint on a fresh device. */
+  restartTrainingRun(runId: string): Promise<void>;
+  viewTrainingSession(sessionId: string): void;
+}
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** The choice's hyperparameters: its method's paper defaults with the edits typed over them. */
+export function choiceHyperparameters(
+  choice: MethodChoice,
+  edits: Record<string, string> = {},
+): Record<string, HyperValue> {
+  const { defaults } = methodDefinition(choice.method);
+  const values: Record<string, HyperValue> = { ...defaults };
+  for (const [key, text] of Object.entries(edits)) {
+    const fallback = defaults[key];
+    if (fallback !== undefined) values[key] = hyperValue(text, fallback, `${choice.title} ${key}`);
+  }
+  return values;
+}
+
+function configOverrides(settings: TrainingSettings): Partial<TrainingConfig> {
+  const config: Partial<TrainingConfig> = {};
+  const epochs = optionalNumber(settings.epochs, 'epochs', { integer: true, min: 1 });
+  const batchSize = optionalNumber(settings.batchSize, 'batch size', { integer: true, min: 1 });
+  const learningRate = optionalNumber(settings.learningRate, 'learning rate', { min: 0 });
+  if (epochs !== null) config.epochs = epochs;
+  if (batchSize !== null) config.batchSize = batchSize;
+  if (learningRate !== null) config.learningRate = learningRate;
+  return config;
+}
+
+const ended = (run: LiveRun) => run.status !== 'running' && run.status !== 'paused';
+
+export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlice> = (set, get) => {
+  const state = () => get().training;
+  const update = (change: Partial<TrainingState>) => set({ training: { ...state(), ...change } });
+  const settingsUpdate = (change: Partial<TrainingSettings>) =>
+    update({ settings: { ...state().settings, ...change } });
+  let historyRead: Promise<void> | null = null;
+
+  /** Keeps a run that has ended, with its prompt set, in one transaction. */
+  async function keep(run: LiveRun, sessionId: string): Promise<void> {
+    const promptSet = run.report?.promptSet ?? null;
+    const promptSetId = promptSet ? crypto.randomUUID() : null;
+    const record = storedRun(run, sessionId, promptSetId);
+    const promptSets: StoredPromptSet[] =
+      promptSet && promptSetId
+        ? [{ ...promptSet.summary, id: promptSetId, runId: run.id, json: promptSet.json }]
+        : [];
+    const title = methodChoice(run.choice).title;
+    try {
+      await putAll({ runs: [record], promptSets }, `saving the ${title} run (seed ${run.seed})`);
+    } catch (error) {
+      update({ storageError: messageOf(error) });
+      return;
+    }
+    // A restarted run replaces its failed record.
+    update({ history: [record, ...state().history.filter((r) => r.id !== record.id)] });
+    void get().refreshStorage();
+  }
+
+  /** One store update per batch from the worker, then the runs that ended in it are kept. */
+  const receive = (sessionId: string) => (updates: TrainingUpdate[]) => {
+    if (state().sessionId !== sessionId) return;
+    const runs = applyUpdates(state().runs, updates);
+    update({ runs });
+    const endedIds = new Set(
+      updates.flatMap((u) => (u.type === 'done' || u.type === 'failed' ? [u.runId] : [])),
+    );
+    for (const run of runs) if (endedIds.has(run.id)) void keep(run, sessionId);
+  };
+
+  /** Calls a session control; when it takes, the runs it reaches in status `from` go to status `to`. */
+  async function control(
+    call: 'pauseTraining' | 'resumeTraining' | 'cancelTraining',
+    runId: string | undefined,
+    change?: { from: LiveRun['status']; to: LiveRun['status'] },
+  ): Promise<void> {
+    const { sessionId } = state();
+    if (!sessionId) return;
+    try {
+      await engineClient().call((api) => api[call](sessionId, runId));
+    } catch (error) {
+      update({ error: messageOf(error) });
+      return;
+    }
+    if (!change) return;
+    const reached = (r: LiveRun) => r.status === change.from && (runId === undefined || r.id === runId);
+    update({ runs: state().runs.map((r) => (reached(r) ? { ...r, status: change.to } : r)) });
+  }
+
+  return {
+    training: {
+      settings: {
+        taskIds: [],
+        choices: ['coop', 'vpt-deep', 'upt', 'mudpt'],
+        hyperparameters: {},
+        shots: '',
+        seeds: '',
+        epochs: '',
+        batchSize: '',
+        learningRate: '',
+      },
+      sessionId: null,
+      runs: [],
+      history: [],
+      historyLoaded: false,
+      viewedSessionId: null,
+      starting: false,
+      error: null,
+      storageError: null,
+    },
+
+    loadTrainingHistory() {
+      historyRead ??= (async () => {
+        try {
+          const history = (await getAll<StoredRun>('runs')).sort((a, b) => b.createdAt - a.createdAt);
+          update({
+            history,
+            historyLoaded: true,
+            viewedSessionId: state().viewedSessionId ?? history[0]?.sessionId ?? null,
+          });
+        } catch (error) {
+          update({
+            historyLoaded: true,
+            storageError: `the saved runs could not be read: ${messageOf(error)}`,
+          });
+        }
+      })();
+      return historyRead;
+    },
+
+    setTrainingOptions(change) {
+      settingsUpdate(change);
+    },
+
+    toggleTrainingTask(taskId) {
+      const { taskIds } = state().settings;
+      settingsUpdate({
+        taskIds: taskIds.includes(taskId) ? taskIds.filter((id) => id !== taskId) : [...taskIds, taskId],
+      });
+    },
+
+    toggleMethodChoice(choiceId) {
+      const { choices } = state().settings;
+      const picked = choices.includes(choiceId)
+        ? choices.filter((id) => id !== choiceId)
+        : [...choices, choiceId];
+      // In the method list's order, whatever the order of clicks.
+      settingsUpdate({ choices: METHOD_CHOICES.filter((c) => picked.includes(c.id)).map((c) => c.id) });
+    },
+
+    setHyperparameter(choiceId, key, text) {
+      const { hyperparameters } = state().settings;
+      settingsUpdate({
+        hyperparameters: { ...hyperparameters, [choiceId]: { ...hyperparameters[choiceId], [key]: text } },
+      });
+    },
+
+    async startTrainingSession() {
+      const { settings, starting, runs } = state();
+      if (starting || runs.some((r) => !ended(r))) return;
+      update({ starting: true, error: null });
+      const sessionId = crypto.randomUUID();
+      let requests: TrainingRunRequest[];
+      try {
+        const tasks = settings.taskIds.flatMap((id) => get().studioTasks.list.find((t) => t.id === id) ?? []);
+        const first = tasks[0];
+        if (!first) throw new Error('pick a task to train on (the Tasks panel makes them)');
+        const choices = settings.choices.map(methodChoice);
+        const seeds = settings.seeds.trim() === '' ? [first.seed] : parseSeedList(settings.seeds);
+        const shots = optionalNumber(settings.shots, 'shots', { integer: true, min: 1 }) ?? first.shots;
+        const planned = planRuns(choices, seeds, tasks.length, () => crypto.randomUUID());
+        const config = configOverrides(settings);
+        const hyperparameters = new Map<string, Hyperparameters>(
+          choices.map((c) => [c.id, choiceHyperparameters(c, settings.hyperparameters[c.id])]),
+        );
+        const names = tasks.map((t) => t.name);
+        if (choices.some((c) => c.kind !== 'single') && new Set(names).size !== names.length) {
+          throw new Error('two of the chosen tasks have the same name: rename one in the Tasks panel');
+        }
+        const payloads = await Promise.all(tasks.map((t) => get().taskPayloadFor(t.id)));
+        // The runs' table and curves are drawn in a task of their own, not in the click's: each stays short.
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        requests = planned.map(({ runId, choice, seed }) => ({
+          runId,
+          method: choice.method,
+          kind: choice.kind,
+          tasks: choice.kind === 'single' ? payloads.slice(0, 1) : payloads,
+          shots,
+          seed,
+          hyperparameters: hyperparameters.get(choice.id),
+          config,
+        }));
+        update({
+          sessionId,
+          viewedSessionId: sessionId,
+          runs: planned.map((p) => liveRun(p, names, shots)),
+          starting: false,
+          storageError: null,
+        });
+      } catch (error) {
+        update({ starting: false, error: messageOf(error) });
+        return;
+      }
+      try {
+        await engineClient().call((api) =>
+          api.startTraining({ sessionId, runs: requests }, proxy(receive(sessionId))),
+        );
+      } catch (error) {
+        // The session did not start (no model, an image that does not decode): its runs never ran.
+        const message = messageOf(error);
+        update({
+          error: `training could not start: ${message}`,
+          runs: state().runs.map((r) => (ended(r) ? r : { ...r, status: 'failed', error: message })),
+        });
+      }
+    },
+
+    pauseTraining: (runId) => control('pauseTraining', runId, { from: 'running', to: 'paused' }),
+    resumeTraining: (runId) => control('resumeTraining', runId, { from: 'paused', to: 'running' }),
+    // A cancelled run reports its result as it stops: its status comes with that.
+    cancelTraining: (runId) => control('cancelTraining', runId),
+
+    async restartTrainingRun(runId) {
+      const { sessionId } = state();
+      if (!sessionId) return;
+      update({ error: null });
+      try {
+        await engineClient().call((api) => api.restartRun(sessionId, runId));
+      } catch (error) {
+        update({ error: `the run could not restart: ${messageOf(error)}` });
+      }
+    },
+
+    viewTrainingSession(sessionId) {
+      update({ viewedSessionId: sessionId });
+    },
+  };
+};
