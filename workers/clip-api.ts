@@ -15,14 +15,15 @@ import { readLocalModelFiles } from '../src/clip/sources/local-files';
 import { fillTemplate } from '../src/clip/zero-shot';
 import type { GpuAdapterSummary } from '../src/engine/gpu/gpu-backend';
 import {
-  parseTaskFileListing,
-  type TaskFileListing,
-  type TaskImage,
-  taskImages,
-} from '../src/tasks/task-files';
-import { parseTaskIndex, type TaskInfo } from '../src/tasks/task-index';
+  fetchShippedCatalog,
+  fetchShippedImage,
+  type ShippedCatalog,
+  shippedTaskUrl,
+} from '../src/tasks/shipped-packs';
+import { type TaskImage, taskImages } from '../src/tasks/task-files';
+import type { TaskInfo } from '../src/tasks/task-index';
 import { type ZeroShotProgress, zeroShotTask } from '../src/tasks/zero-shot-task';
-import { buildCurrentModel, type CurrentModel, setCurrentModel } from './current-model';
+import { buildCurrentModel, type CurrentModel, refuseWhileTraining, setCurrentModel } from './current-model';
 import type { OpenedBackend } from './engine.worker';
 
 export type ModelSource =
@@ -147,31 +148,17 @@ function adapterName(adapter: GpuAdapterSummary): string {
   return adapter.isFallbackAdapter ? `${name} (fallback adapter)` : name;
 }
 
-const tasksUrl = (path: string) =>
-  `${import.meta.env.BASE_URL}tasks/${path.split('/').map(encodeURIComponent).join('/')}`;
-
-async function fetchJson(path: string): Promise<unknown> {
-  const response = await fetch(tasksUrl(path));
-  if (!response.ok) throw new Error(`tasks/${path}: HTTP ${response.status}`);
-  return response.json();
-}
-
 async function fetchTaskImage(image: TaskImage) {
-  const response = await fetch(tasksUrl(image.path));
-  if (!response.ok) throw new Error(`tasks/${image.path}: HTTP ${response.status}`);
-  return decodeImageBlob(await response.blob(), image.path);
+  return decodeImageBlob(await fetchShippedImage(image.path), image.path);
 }
 
 export function createClipApi(exclusive: Exclusive) {
   let session: ModelSession | null = null;
-  let catalog: Promise<{ tasks: TaskInfo[]; files: TaskFileListing }> | null = null;
+  let catalog: Promise<ShippedCatalog> | null = null;
 
   const taskCatalog = () => {
     if (!catalog) {
-      catalog = Promise.all([fetchJson('index.json'), fetchJson('files.json')]).then(([index, files]) => ({
-        tasks: parseTaskIndex(index),
-        files: parseTaskFileListing(files),
-      }));
+      catalog = fetchShippedCatalog();
       // A failed fetch is not kept: the next call tries again.
       catalog.catch(() => {
         catalog = null;
@@ -189,6 +176,7 @@ export function createClipApi(exclusive: Exclusive) {
       const files = readSource(source, throttled(onProgress));
       files.catch(() => undefined); // rejected before its turn in the queue: reported there
       return exclusive(async (opened) => {
+        refuseWhileTraining();
         const next = await openSession(sourceId(source), await files, opened);
         const previous = session;
         session = next;
@@ -253,7 +241,7 @@ export function createClipApi(exclusive: Exclusive) {
             images: accuracy.counts[i] ?? 0,
           })),
           predictions: result.predictions.map(({ image, top }) => ({
-            url: tasksUrl(image.path),
+            url: shippedTaskUrl(image.path),
             label: image.label,
             top,
           })),

@@ -8,6 +8,9 @@ import { CpuBackend } from '../src/engine/cpu/cpu-backend';
 import { type GpuAdapterSummary, GpuBackend, type GpuLimits } from '../src/engine/gpu/gpu-backend';
 import { GpuUnavailableError } from '../src/engine/gpu/gpu-errors';
 import { createClipApi } from './clip-api';
+import { createPromptApi } from './prompt-api';
+import { createTrainingApi } from './training-api';
+import { createTransferApi } from './transfer-api';
 
 export type EngineDescription =
   | { kind: 'webgpu'; backend: string; adapter: GpuAdapterSummary; limits: GpuLimits }
@@ -48,6 +51,12 @@ function exclusive<T>(work: (opened: OpenedBackend) => Promise<T>): Promise<T> {
   return run;
 }
 
+/** A fresh device after the last was lost: the work queued from now on runs on it. */
+function reopenBackend(): Promise<OpenedBackend> {
+  opened = openBackend();
+  return opened;
+}
+
 const engineApi = {
   describe: (): Promise<EngineDescription> => exclusive(async ({ description }) => description),
   selfTest: (options: { finiteDifferences?: boolean } = {}): Promise<SelfTestReport> =>
@@ -55,6 +64,9 @@ const engineApi = {
   /** Every op case's outputs, for comparing this browser's WebGPU with Node's output by output. */
   selfTestOutputs: (): Promise<EngineFingerprint> => exclusive(({ backend }) => engineFingerprint(backend)),
   ...createClipApi(exclusive),
+  ...createPromptApi(exclusive),
+  ...createTrainingApi(exclusive, reopenBackend),
+  ...createTransferApi(exclusive),
 };
 
 export type EngineApi = typeof engineApi;

@@ -14,7 +14,7 @@ import { Tape } from '../engine/tape';
 import { CONTEXT } from '../methods/coop';
 import type { Hyperparameters, MethodId } from '../methods/method';
 import { methodDefinition } from '../methods/registry';
-import { SoftContextSharing } from '../methods/softcpt';
+import type { SoftContextSharing } from '../methods/softcpt';
 import { setLearnables } from '../multitask/learnable-values';
 import type { MultitaskResult, TaskOutcome } from '../multitask/multitask-trainer';
 import type { FrozenClip } from '../train/frozen-clip';
@@ -94,10 +94,20 @@ export async function promptSetsFromMultitask(
         class_token_position: result.hyperparameters.class_token_position,
       } as Hyperparameters;
       const context = await softcptContext(clip, result, index);
-      sets.push(promptSet(result, outcome, 'coop', hyperparameters, { [CONTEXT]: context }, model, createdAt));
+      sets.push(
+        promptSet(result, outcome, 'coop', hyperparameters, { [CONTEXT]: context }, model, createdAt),
+      );
     } else {
       sets.push(
-        promptSet(result, outcome, result.method, result.hyperparameters, outcome.learnables, model, createdAt),
+        promptSet(
+          result,
+          outcome,
+          result.method,
+          result.hyperparameters,
+          outcome.learnables,
+          model,
+          createdAt,
+        ),
       );
     }
   }

@@ -2,7 +2,13 @@ import { create } from 'zustand';
 import type { EngineDescription } from '../../workers/engine.worker';
 import type { SelfTestReport } from '../engine/check/self-test';
 import { engineClient } from '../worker-client/engine-client';
+import { createLibrarySlice, type LibrarySlice } from './library-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
+import { createPredictSlice, type PredictSlice } from './predict-slice';
+import { createStorageSlice, type StorageSlice } from './storage-slice';
+import { createTasksSlice, type TasksSlice } from './tasks-slice';
+import { createTrainingSlice, type TrainingSlice } from './training-slice';
+import { createTransferSlice, type TransferSlice } from './transfer-slice';
 import { createZeroShotSlice, type ZeroShotSlice } from './zero-shot-slice';
 
 export type EngineStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -15,7 +21,15 @@ export interface SelfTestState {
   error: string | null;
 }
 
-export interface StudioState extends ModelSlice, ZeroShotSlice {
+export interface StudioState
+  extends ModelSlice,
+    ZeroShotSlice,
+    LibrarySlice,
+    PredictSlice,
+    TasksSlice,
+    StorageSlice,
+    TransferSlice,
+    TrainingSlice {
   engineStatus: EngineStatus;
   /** The backend the worker opened: the WebGPU adapter and its limits, or why it fell back to the CPU. */
   engine: EngineDescription | null;
@@ -32,6 +46,12 @@ const messageOf = (error: unknown): string => (error instanceof Error ? error.me
 export const useStudioStore = create<StudioState>()((set, get, store) => ({
   ...createModelSlice(set, get, store),
   ...createZeroShotSlice(set, get, store),
+  ...createLibrarySlice(set, get, store),
+  ...createPredictSlice(set, get, store),
+  ...createTasksSlice(set, get, store),
+  ...createStorageSlice(set, get, store),
+  ...createTransferSlice(set, get, store),
+  ...createTrainingSlice(set, get, store),
   engineStatus: 'idle',
   engine: null,
   engineError: null,

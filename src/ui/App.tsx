@@ -1,8 +1,14 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { useStudioStore } from '../store/studio-store';
 import { EnginePanel } from './panels/EnginePanel';
+import { LibraryPanel } from './panels/LibraryPanel';
 import { ModelPanel } from './panels/ModelPanel';
+import { PredictPanel } from './panels/PredictPanel';
+import { TasksPanel } from './panels/TasksPanel';
+import { TrainPanel } from './panels/TrainPanel';
+import { TransferPanel } from './panels/TransferPanel';
 import { ZeroShotPanel } from './panels/ZeroShotPanel';
+import { StorageStatus } from './StorageStatus';
 
 interface Panel {
   id: string;
@@ -13,6 +19,11 @@ interface Panel {
 const panels: readonly [Panel, ...Panel[]] = [
   { id: 'engine', label: 'Engine', render: () => <EnginePanel /> },
   { id: 'model', label: 'Model', render: () => <ModelPanel /> },
+  { id: 'tasks', label: 'Tasks', render: () => <TasksPanel /> },
+  { id: 'train', label: 'Train & compare', render: () => <TrainPanel /> },
+  { id: 'predict', label: 'Predict', render: () => <PredictPanel /> },
+  { id: 'transfer', label: 'Transfer', render: () => <TransferPanel /> },
+  { id: 'library', label: 'Library', render: () => <LibraryPanel /> },
   { id: 'zero-shot', label: 'Zero-shot', render: () => <ZeroShotPanel /> },
 ];
 
@@ -22,19 +33,23 @@ export function App() {
   const open = panels.find((panel) => panel.id === openId) ?? panels[0];
   const startEngine = useStudioStore((state) => state.startEngine);
   const startModel = useStudioStore((state) => state.startModel);
+  const startTasks = useStudioStore((state) => state.startTasks);
 
   // Every panel needs the engine, so it starts with the page rather than with any one panel. The model's
   // load is asked for next, so it is built before the engine's self-test takes the queue.
   useEffect(() => {
     void startEngine();
     void startModel();
-  }, [startEngine, startModel]);
+    // Other panels read the stored tasks too; this also asks the browser to keep the studio's storage.
+    void startTasks();
+  }, [startEngine, startModel, startTasks]);
 
   return (
     <div className="shell">
       <header className="shell-header">
         <h1>Prompt Studio</h1>
         <p className="tagline">Prompt-tune a frozen CLIP on your own GPU</p>
+        <StorageStatus />
       </header>
       <nav className="shell-nav" aria-label="Panels">
         <ul>
