@@ -3,6 +3,8 @@
 // prediction asked for meanwhile run between their steps instead of waiting for the session to end.
 import type { Hyperparameters, MethodId } from '../src/methods/method';
 import { methodDefinition } from '../src/methods/registry';
+import type { MultitaskResult } from '../src/multitask/multitask-trainer';
+import { taskPromptSet } from '../src/prompts/multitask-prompt-sets';
 import { promptSetFromResult, serializePromptSet } from '../src/prompts/prompt-set';
 import { type PromptSetSummary, promptSetSummary } from '../src/prompts/prompt-set-summary';
 import type { TaskPayload } from '../src/tasks/studio-task';
@@ -69,12 +71,27 @@ interface Session {
   /** The model its runs train on: a restart after a lost device rebuilds it on a fresh one. */
   model: CurrentModel;
   batcher: EventBatcher<TrainingUpdate>;
+  /** Finished runs' reports being made (a prompt set may need the towers), in order. */
+  reports: Promise<void>;
 }
 
-function runReport(result: TrainingResult, model: CurrentModel): RunReport {
+/** A set made from a run of another method says so: "SoftCPT (as CoOp) · shapes · 4-shot seed 1". */
+function labelled(summary: PromptSetSummary, multitask: MultitaskResult | null): PromptSetSummary {
+  if (!multitask || multitask.method === summary.method) return summary;
+  const [made, ...rest] = summary.label.split(' · ');
+  const trained = methodDefinition(multitask.method).title;
+  return { ...summary, label: [`${trained} (as ${made})`, ...rest].join(' · ') };
+}
+
+/** A multitask run's set is task 0's (taskPromptSet: SoftCPT's is the CoOp context it writes for it). */
+async function runReport(
+  result: TrainingResult,
+  multitask: MultitaskResult | null,
+  model: CurrentModel,
+): Promise<RunReport> {
   const { test } = result;
-  const set = methodDefinition(result.method).requiresTasks
-    ? null
+  const set = multitask
+    ? await taskPromptSet(multitask, 0, model.clip, model.identity)
     : promptSetFromResult(result, model.identity);
   return {
     task: result.task,
@@ -86,7 +103,7 @@ function runReport(result: TrainingResult, model: CurrentModel): RunReport {
     seconds: result.seconds,
     epochsRun: result.epochsRun,
     validationAccuracy: result.best?.valAccuracy ?? null,
-    promptSet: set && { json: serializePromptSet(set), summary: promptSetSummary(set) },
+    promptSet: set && { json: serializePromptSet(set), summary: labelled(promptSetSummary(set), multitask) },
   };
 }
 
@@ -134,7 +151,8 @@ export function createTrainingApi(exclusive: Exclusive, reopenBackend: () => Pro
     });
 
   /** After a session's runs end: the last updates out, and the session forgotten unless a run can restart. */
-  const ended = (sessionId: string, current: Session) => {
+  const ended = async (sessionId: string, current: Session) => {
+    await current.reports;
     current.batcher.flush();
     if (!current.training.restartable && !current.training.active) sessions.delete(sessionId);
   };
@@ -164,15 +182,34 @@ export function createTrainingApi(exclusive: Exclusive, reopenBackend: () => Pro
             batcher.push(event);
             return;
           }
-          const { runId, status, result } = event;
-          batcher.push({ runId, type: 'done', status, report: result && runReport(result, current.model) });
+          const { runId, status, result, multitask } = event;
+          current.reports = current.reports
+            .then(async () => {
+              const report = result && (await runReport(result, multitask, current.model));
+              batcher.push({ runId, type: 'done', status, report });
+            })
+            .catch((error: unknown) => {
+              const message = error instanceof Error ? error.message : String(error);
+              batcher.push({
+                runId,
+                type: 'failed',
+                error: message,
+                deviceLost: false,
+                checkpointEpoch: null,
+              });
+            });
         };
-        const current: Session = { training: new TrainingSession(model.clip, runs, emit), model, batcher };
+        const current: Session = {
+          training: new TrainingSession(model.clip, runs, emit),
+          model,
+          batcher,
+          reports: Promise.resolve(),
+        };
         sessions.set(sessionId, current);
         try {
           await current.training.start();
         } finally {
-          ended(sessionId, current);
+          await ended(sessionId, current);
         }
       } finally {
         release();
@@ -200,7 +237,7 @@ export function createTrainingApi(exclusive: Exclusive, reopenBackend: () => Pro
       try {
         await current.training.restart(runId, model.clip);
       } finally {
-        ended(sessionId, current);
+        await ended(sessionId, current);
         release();
       }
     },

@@ -78,6 +78,37 @@ async function softcptContext(clip: FrozenClip, result: MultitaskResult, index: 
   }
 }
 
+/** The prompt set for task `index` of a multitask run (see above for what it carries). */
+export async function taskPromptSet(
+  result: MultitaskResult,
+  index: number,
+  clip: FrozenClip,
+  model: ModelIdentity,
+  createdAt = new Date(),
+): Promise<PromptSet> {
+  const outcome = result.tasks[index];
+  if (!outcome) throw new Error(`the run has no task ${index}`);
+  if (result.method !== 'softcpt') {
+    return promptSet(
+      result,
+      outcome,
+      result.method,
+      result.hyperparameters,
+      outcome.learnables,
+      model,
+      createdAt,
+    );
+  }
+  const hyperparameters = {
+    ...methodDefinition('coop').defaults,
+    n_ctx: result.hyperparameters.n_ctx,
+    class_token_position: result.hyperparameters.class_token_position,
+  } as Hyperparameters;
+  const context = await softcptContext(clip, result, index);
+  return promptSet(result, outcome, 'coop', hyperparameters, { [CONTEXT]: context }, model, createdAt);
+}
+
+/** One prompt set per task of a multitask run, in its task order. */
 export async function promptSetsFromMultitask(
   result: MultitaskResult,
   clip: FrozenClip,
@@ -85,31 +116,7 @@ export async function promptSetsFromMultitask(
   createdAt = new Date(),
 ): Promise<PromptSet[]> {
   const sets: PromptSet[] = [];
-  for (const [index, outcome] of result.tasks.entries()) {
-    if (result.method === 'softcpt') {
-      const coop = methodDefinition('coop');
-      const hyperparameters = {
-        ...coop.defaults,
-        n_ctx: result.hyperparameters.n_ctx,
-        class_token_position: result.hyperparameters.class_token_position,
-      } as Hyperparameters;
-      const context = await softcptContext(clip, result, index);
-      sets.push(
-        promptSet(result, outcome, 'coop', hyperparameters, { [CONTEXT]: context }, model, createdAt),
-      );
-    } else {
-      sets.push(
-        promptSet(
-          result,
-          outcome,
-          result.method,
-          result.hyperparameters,
-          outcome.learnables,
-          model,
-          createdAt,
-        ),
-      );
-    }
-  }
+  for (const index of result.tasks.keys())
+    sets.push(await taskPromptSet(result, index, clip, model, createdAt));
   return sets;
 }

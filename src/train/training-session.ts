@@ -67,7 +67,13 @@ export type SessionEvent = { runId: string } & (
   /** Validation accuracy: the task's own, or the mean over a multitask run's tasks. */
   | { type: 'epoch'; stage: string | null; epoch: number; trainLoss: number; valAccuracy: number | null }
   /** result: on the first task; null when cancelled before anything was trained for it. */
-  | { type: 'done'; status: 'completed' | 'cancelled'; result: TrainingResult | null }
+  | {
+      type: 'done';
+      status: 'completed' | 'cancelled';
+      result: TrainingResult | null;
+      /** Multitask kinds: the run `result` is task 0 of, which its prompt set is made from. */
+      multitask: MultitaskResult | null;
+    }
   | { type: 'failed'; error: string; deviceLost: boolean; checkpointEpoch: number | null }
   | { type: 'restarted'; step: number; epoch: number }
 );
@@ -242,7 +248,11 @@ export class TrainingSession {
   private async train(
     state: RunState,
     resumeFrom: Saved | undefined,
-  ): Promise<{ status: 'completed' | 'cancelled'; result: TrainingResult | null }> {
+  ): Promise<{
+    status: 'completed' | 'cancelled';
+    result: TrainingResult | null;
+    multitask: MultitaskResult | null;
+  }> {
     const { run, control } = state;
     const common = {
       clip: this.clip,
@@ -266,7 +276,7 @@ export class TrainingSession {
           },
         },
       );
-      return { status: result.status, result };
+      return { status: result.status, result, multitask: null };
     }
     if (run.kind === 'multitask') {
       const result = await trainMultitask(
@@ -280,7 +290,7 @@ export class TrainingSession {
           },
         },
       );
-      return { status: result.status, result: taskResult(result, 0) };
+      return { status: result.status, result: taskResult(result, 0), multitask: result };
     }
     const started = performance.now();
     const study = await runMvlpt(
@@ -294,7 +304,11 @@ export class TrainingSession {
     );
     const adapted = study.adaptation[0];
     const seconds = (performance.now() - started) / 1000;
-    return { status: study.status, result: adapted ? taskResult(adapted, 0, seconds) : null };
+    return {
+      status: study.status,
+      result: adapted ? taskResult(adapted, 0, seconds) : null,
+      multitask: adapted ?? null,
+    };
   }
 
   /** One trainer event as the session reports it, with the run's running step and epoch counts. */
