@@ -28,4 +28,28 @@ describe.skipIf(modelMissing)('feature cache', () => {
     await again.add([blue, red]);
     for (const view of [0, 1, 2]) expect(again.features(red.id, view)).toEqual(cache.features(red.id, view));
   });
+
+  it('encodes an image once when calls overlap, each call waiting for all it asked for', async () => {
+    const { clip } = await testClip(cpu);
+    const task = await tinyTask(['red', 'blue', 'green'], 1, 0);
+    const [red, blue, green] = task.train as [
+      (typeof task.train)[0],
+      (typeof task.train)[0],
+      (typeof task.train)[0],
+    ];
+    const cache = new FeatureCache(clip);
+    const encodeImages = clip.model.encodeImages.bind(clip.model);
+    const encoded: number[] = [];
+    clip.model.encodeImages = (pixels) => {
+      encoded.push(pixels.length);
+      return encodeImages(pixels);
+    };
+    try {
+      await Promise.all([cache.add([red, blue]), cache.add([blue, green]), cache.add([red])]);
+    } finally {
+      clip.model.encodeImages = encodeImages;
+    }
+    expect(encoded).toEqual([2, 1]);
+    for (const image of [red, blue, green]) expect(cache.has(image.id)).toBe(true);
+  });
 });

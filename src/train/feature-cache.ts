@@ -19,6 +19,8 @@ const ENCODE_CHUNK = 64;
 
 export class FeatureCache {
   private readonly views = new Map<string, Float32Array[]>();
+  /** Images being encoded by an earlier call: runs started together (the studio's) encode each once. */
+  private readonly pending = new Map<string, Promise<void>>();
 
   constructor(
     private readonly clip: FrozenClip,
@@ -42,12 +44,30 @@ export class FeatureCache {
     return this.views.has(id);
   }
 
-  /** Encodes the examples not cached yet; `onProgress` hears images done of images to do. */
+  /**
+   * Encodes the examples not cached yet and waits for those another call is encoding; `onProgress` hears
+   * this call's images done of its images to do.
+   */
   async add(
     examples: readonly InputImage[],
     onProgress?: (done: number, total: number) => void,
   ): Promise<void> {
-    const missing = [...new Map(examples.filter((e) => !this.has(e.id)).map((e) => [e.id, e])).values()];
+    const wanted = [...new Map(examples.map((e) => [e.id, e])).values()];
+    const elsewhere = new Set(wanted.flatMap((e) => this.pending.get(e.id) ?? []));
+    const missing = wanted.filter((e) => !this.has(e.id) && !this.pending.has(e.id));
+    const own = this.encode(missing, onProgress);
+    for (const e of missing) this.pending.set(e.id, own);
+    try {
+      await Promise.all([own, ...elsewhere]);
+    } finally {
+      for (const e of missing) this.pending.delete(e.id);
+    }
+  }
+
+  private async encode(
+    missing: readonly InputImage[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<void> {
     const { model, processor } = this.clip;
     const size = model.config.vision.imageSize;
     for (let start = 0; start < missing.length; start += ENCODE_CHUNK) {
