@@ -1,11 +1,8 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import type { EngineFingerprint } from '../src/engine/check/engine-fingerprint';
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const artifact = (name: string) => fileURLToPath(new URL(`artifacts/${name}`, import.meta.url));
+import { artifact, repoRoot } from './studio-page';
 
 /** The browser's and Node's WebGPU run the same kernels on the same inputs: outputs may differ by rounding only. */
 const PARITY_TOLERANCE = 1e-6;

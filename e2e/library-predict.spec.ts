@@ -1,11 +1,19 @@
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { type Browser, expect, type Locator, type Page, test } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import {
+  artifact,
+  dropFile,
+  freshPage,
+  importPromptSets,
+  openPanel,
+  predictOnImage,
+  repoRoot,
+  type ShownScore,
+  scores,
+} from './studio-page';
 
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const artifact = (name: string) => fileURLToPath(new URL(`artifacts/${name}`, import.meta.url));
 const run = promisify(execFile);
 
 const TASK = 'counting';
@@ -17,11 +25,6 @@ const LABEL = 'CoOp · counting · 2-shot seed 1';
  * so the nearest words the browser finds are known in advance.
  */
 const CONTEXT_WORDS = ['a', 'photo', 'of', 'a'];
-
-interface CliScore {
-  className: string;
-  probability: number;
-}
 
 /** A CoOp prompt set trained by the CLI in Node: the file a person would bring to the studio. */
 async function cliPromptSet(out: string): Promise<string> {
@@ -50,79 +53,13 @@ async function cliPromptSet(out: string): Promise<string> {
   return readFileSync(out, 'utf8');
 }
 
-async function cliPredict(prompts: string): Promise<CliScore[]> {
+async function cliPredict(prompts: string): Promise<ShownScore[]> {
   const { stdout } = await run(
     'node',
     ['bin/prompt-studio.mjs', 'predict', '--prompts', prompts, IMAGE, '--top-k', '3', '--json'],
     { cwd: repoRoot },
   );
-  return (JSON.parse(stdout) as { predictions: { top: CliScore[] }[] }).predictions[0]?.top ?? [];
-}
-
-async function openPanel(page: Page, name: string) {
-  const button = page.getByRole('navigation', { name: 'Panels' }).getByRole('button', { name, exact: true });
-  await button.click();
-  await expect(button).toHaveAttribute('aria-current', 'page');
-}
-
-/** Drops one file on `target` as a drag from the desktop would. */
-async function dropFile(page: Page, target: Locator, name: string, type: string, bytes: Buffer) {
-  const dataTransfer = await page.evaluateHandle(
-    ({ name, type, data }) => {
-      const transfer = new DataTransfer();
-      transfer.items.add(new File([new Uint8Array(data)], name, { type }));
-      return transfer;
-    },
-    { name, type, data: [...bytes] },
-  );
-  await target.dispatchEvent('dragover', { dataTransfer });
-  await target.dispatchEvent('drop', { dataTransfer });
-}
-
-/** The scores a prediction card shows in one of its tables. */
-async function scores(card: Locator, table: 'set-scores' | 'zero-shot-scores'): Promise<CliScore[]> {
-  return card
-    .getByTestId(table)
-    .locator('tbody tr')
-    .evaluateAll((rows) =>
-      rows.map((row) => ({
-        className: row.getAttribute('data-class') ?? '',
-        probability: Number(row.getAttribute('data-probability')),
-      })),
-    );
-}
-
-/** Opens the studio in `page`, waits for the embedded model, and predicts on the task image with every set. */
-async function predictOnImage(page: Page): Promise<Locator> {
-  await openPanel(page, 'Predict');
-  await dropFile(
-    page,
-    page.locator('.predict-image .drop-zone'),
-    '000.png',
-    'image/png',
-    readFileSync(IMAGE),
-  );
-  const card = page.getByTestId('set-prediction');
-  await expect(card).toHaveCount(1, { timeout: 3 * 60_000 });
-  await expect(card.getByTestId('set-scores').locator('tbody tr')).toHaveCount(3);
-  return card;
-}
-
-async function importFiles(page: Page, files: { name: string; text: string }[]) {
-  await openPanel(page, 'Library');
-  await expect(page.getByRole('button', { name: 'Import JSON…' })).toBeEnabled({ timeout: 60_000 });
-  await page
-    .getByLabel('Prompt set files')
-    .setInputFiles(
-      files.map(({ name, text }) => ({ name, mimeType: 'application/json', buffer: Buffer.from(text) })),
-    );
-}
-
-async function freshPage(browser: Browser) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto('/');
-  return { context, page };
+  return (JSON.parse(stdout) as { predictions: { top: ShownScore[] }[] }).predictions[0]?.top ?? [];
 }
 
 test('the Library imports, explains, exports and refuses prompt sets; Predict matches the CLI', async ({
@@ -140,7 +77,7 @@ test('the Library imports, explains, exports and refuses prompt sets; Predict ma
   console.log(`CLI set and prediction after ${seconds()} s: ${JSON.stringify(fromCli[0])}`);
 
   await page.goto('/');
-  await importFiles(page, [{ name: 'coop-counting.json', text }]);
+  await importPromptSets(page, [{ name: 'coop-counting.json', text }]);
   await expect(page.getByTestId('import-kept')).toContainText(`Imported coop-counting.json as ${LABEL}`, {
     timeout: 60_000,
   });
@@ -193,7 +130,7 @@ test('the Library imports, explains, exports and refuses prompt sets; Predict ma
   otherModel.model.sha256 = 'f'.repeat(64);
   const wrongShape = structuredClone(document);
   wrongShape.tensors['prompt_learner.ctx'].shape = [2, 256];
-  await importFiles(page, [
+  await importPromptSets(page, [
     { name: 'malformed.json', text: '{"format": "prompt-studio.prompts", ' },
     { name: 'other-model.json', text: JSON.stringify(otherModel) },
     { name: 'wrong-shape.json', text: JSON.stringify(wrongShape) },
@@ -215,7 +152,7 @@ test('the Library imports, explains, exports and refuses prompt sets; Predict ma
   await page.screenshot({ path: artifact('library-panel.png'), fullPage: true });
 
   // Predict on a dropped PNG: the prompt set's classes and probabilities are the CLI's.
-  const card = await predictOnImage(page);
+  const card = await predictOnImage(page, IMAGE, 1);
   const inBrowser = await scores(card, 'set-scores');
   console.log(`prediction after ${seconds()} s: ${JSON.stringify(inBrowser[0])}`);
   expect(inBrowser.map((s) => s.className)).toEqual(fromCli.map((s) => s.className));
@@ -247,9 +184,9 @@ test('the Library imports, explains, exports and refuses prompt sets; Predict ma
   // The exported file in a fresh browser (its own storage): the same predictions, to the last digit.
   const fresh = await freshPage(browser);
   try {
-    await importFiles(fresh.page, [{ name: 'exported.json', text: exported }]);
+    await importPromptSets(fresh.page, [{ name: 'exported.json', text: exported }]);
     await expect(fresh.page.getByTestId('import-kept')).toBeVisible({ timeout: 60_000 });
-    const freshCard = await predictOnImage(fresh.page);
+    const freshCard = await predictOnImage(fresh.page, IMAGE, 1);
     expect(await scores(freshCard, 'set-scores')).toEqual(inBrowser);
     expect(await scores(freshCard, 'zero-shot-scores')).toEqual(zeroShot);
   } finally {

@@ -1,10 +1,7 @@
 import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { expect, type Page, test } from '@playwright/test';
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const artifact = (name: string) => fileURLToPath(new URL(`artifacts/${name}`, import.meta.url));
+import { expect, test } from '@playwright/test';
+import { artifact, openPanel, repoRoot } from './studio-page';
 
 /** The issue's bar for L2-normalised embeddings against PyTorch. */
 const PARITY_TOLERANCE = 1e-4;
@@ -31,12 +28,6 @@ async function nodeZeroShot(): Promise<NodeZeroShot> {
   ];
   const { stdout } = await promisify(execFile)('node', [...args, '--json'], { cwd: repoRoot });
   return JSON.parse(stdout) as NodeZeroShot;
-}
-
-async function openPanel(page: Page, name: string) {
-  const button = page.getByRole('navigation', { name: 'Panels' }).getByRole('button', { name, exact: true });
-  await button.click();
-  await expect(button).toHaveAttribute('aria-current', 'page');
 }
 
 test('the model panel loads the embedded CLIP, matches PyTorch in the browser, and zero-shot matches Node', async ({

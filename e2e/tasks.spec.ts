@@ -1,11 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { PNG } from 'pngjs';
-
-const artifact = (name: string) => fileURLToPath(new URL(`artifacts/${name}`, import.meta.url));
+import { artifact, openPanel } from './studio-page';
 
 /** A small PNG of one colour, with a stripe so the thumbnails are not all alike. */
 function png(red: number, green: number, blue: number, size = 24): Buffer {
@@ -33,12 +31,6 @@ async function writePetsFolder(root: string): Promise<string> {
     await writeFile(join(pets, path), bytes);
   }
   return pets;
-}
-
-async function openPanel(page: Page, name: string) {
-  const button = page.getByRole('navigation', { name: 'Panels' }).getByRole('button', { name, exact: true });
-  await button.click();
-  await expect(button).toHaveAttribute('aria-current', 'page');
 }
 
 const classCard = (page: Page, name: string) =>

@@ -1,22 +1,17 @@
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
-
-const artifact = (name: string) => fileURLToPath(new URL(`artifacts/${name}`, import.meta.url));
+import { artifact, freshPage, importPromptSets, openPanel, predictOnImage, scores } from './studio-page';
 
 /** The issue's bar: no main-thread task longer than this while training runs. */
 const LONG_TASK_MS = 50;
 const METHODS = ['CoOp', 'VPT-deep', 'UPT', 'MuDPT'];
+/** A test image of the task trained on, for the prompt-set round trip. */
+const IMAGE = 'public/tasks/shapes/test/circle/000.png';
 
 declare global {
   interface Window {
     longTasks: { start: number; duration: number }[];
   }
-}
-
-async function openPanel(page: Page, name: string) {
-  const button = page.getByRole('navigation', { name: 'Panels' }).getByRole('button', { name, exact: true });
-  await button.click();
-  await expect(button).toHaveAttribute('aria-current', 'page');
 }
 
 /** Each run's loss curve as drawn: the svg path's d attribute by run id. */
@@ -38,6 +33,7 @@ const stepsShown = (page: Page) =>
 
 test('train & compare: four methods side by side, live curves, pause and resume, results kept', async ({
   page,
+  browser,
 }) => {
   test.setTimeout(12 * 60_000);
   const started = Date.now();
@@ -143,5 +139,29 @@ test('train & compare: four methods side by side, live curves, pause and resume,
   await openPanel(page, 'Train & compare');
   await expect(page.getByTestId('results-row')).toHaveCount(4, { timeout: 30_000 });
   await expect(page.getByTestId('loss-chart').locator('path.run-line')).toHaveCount(4);
+
+  // Each run's prompt set is in the Library; one trained here, exported and imported into a fresh browser,
+  // predicts exactly as it does here.
+  await openPanel(page, 'Library');
+  const sets = page.getByTestId('prompt-set');
+  await expect(sets).toHaveCount(4, { timeout: 30_000 });
+  const vptDeep = page.locator('[data-testid="prompt-set"][data-method="vpt-deep"]');
+  await expect(vptDeep).toHaveCount(1);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    vptDeep.getByRole('button', { name: /^Export JSON/ }).click(),
+  ]);
+  const exported = readFileSync(await download.path(), 'utf8');
+  expect(JSON.parse(exported)).toMatchObject({ method: 'vpt-deep', task: { name: 'Shapes' } });
+  const here = (await predictOnImage(page, IMAGE, 4)).filter({ hasText: 'VPT-deep' });
+  const fresh = await freshPage(browser);
+  try {
+    await importPromptSets(fresh.page, [{ name: download.suggestedFilename(), text: exported }]);
+    await expect(fresh.page.getByTestId('import-kept')).toBeVisible({ timeout: 60_000 });
+    const there = await predictOnImage(fresh.page, IMAGE, 1);
+    expect(await scores(there, 'set-scores')).toEqual(await scores(here, 'set-scores'));
+  } finally {
+    await fresh.context.close();
+  }
   expect(pageErrors).toEqual([]);
 });

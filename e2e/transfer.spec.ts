@@ -2,12 +2,9 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { expect, type Page, test } from '@playwright/test';
-
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
-const artifact = (name: string) => fileURLToPath(new URL(`artifacts/${name}`, import.meta.url));
+import { artifact, openPanel, repoRoot } from './studio-page';
 
 /**
  * Three shipped packs whose index lists the classes in code-unit order, the order the CLI reads class
@@ -61,12 +58,6 @@ async function nodeTransfer(): Promise<NodeTransfer> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function openPanel(page: Page, name: string) {
-  const button = page.getByRole('navigation', { name: 'Panels' }).getByRole('button', { name, exact: true });
-  await button.click();
-  await expect(button).toHaveAttribute('aria-current', 'page');
 }
 
 async function loadDemoPack(page: Page, pack: string, title: string) {

@@ -25,3 +25,12 @@ export function methodDefinition(id: MethodId): MethodDefinition {
   if (!definition) throw new Error(`method '${id}' is not registered`);
   return definition;
 }
+
+/**
+ * Whether one task's learnt prompt applies to another task's classes (the transferability matrix, MVLPT's
+ * stage 2): not zero-shot (nothing learnt), not the linear probe (its weights are per class), not SoftCPT
+ * (trained over several tasks at once).
+ */
+export function isTransferable(definition: MethodDefinition): boolean {
+  return definition.training !== null && !definition.requiresTasks && definition.id !== 'linear-probe';
+}

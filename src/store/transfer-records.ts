@@ -4,7 +4,7 @@
  * cell and a resume redoes none. Pure functions of plain records: the store slice does the IndexedDB glue.
  */
 import type { MethodDefinition, MethodId } from '../methods/method';
-import { methodDefinitions } from '../methods/registry';
+import { isTransferable, methodDefinitions } from '../methods/registry';
 import {
   type GroupSuggestion,
   normaliseByTarget,
@@ -14,14 +14,9 @@ import {
 import { parseTransferState } from '../multitask/transfer-state';
 import type { StoredMatrix } from '../persistence/records';
 
-/**
- * Methods whose prompt does not depend on the class list, so a task's prompt applies to another task (as
- * the CLI's `transfer --method` accepts): not zero-shot (nothing learnt), not the linear probe (its weights
- * are per class), not SoftCPT (trained over several tasks at once).
- */
-export const TRANSFER_METHODS: readonly MethodDefinition[] = Object.values(methodDefinitions).filter(
-  (d) => d.training !== null && !d.requiresTasks && d.id !== 'linear-probe',
-);
+/** What the Transfer panel offers: the methods whose prompt carries to another task's classes. */
+export const TRANSFER_METHODS: readonly MethodDefinition[] =
+  Object.values(methodDefinitions).filter(isTransferable);
 
 /** The format the CLI's `transfer --out` writes, which `multitask --matrix` reads back. */
 export const TRANSFER_EXPORT_FORMAT = 'prompt-studio.transfer';

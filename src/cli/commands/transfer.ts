@@ -13,6 +13,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { MethodDefinition } from '../../methods/method';
+import { isTransferable } from '../../methods/registry';
 import {
   type GroupSuggestion,
   matrixCsv,
@@ -33,7 +34,7 @@ export const TRANSFER_FORMAT = 'prompt-studio.transfer';
 
 /** Methods whose prompt does not depend on the class list, so it can be applied to another task. */
 export function transferableMethod(args: ParsedArgs): MethodDefinition {
-  return trainableMethod(args, (d) => !d.requiresTasks && d.id !== 'linear-probe');
+  return trainableMethod(args, isTransferable);
 }
 
 function statePath(args: ParsedArgs, out: string): string {
