@@ -1,44 +1,50 @@
 import { type DragEvent, type ReactNode, useId, useRef, useState } from 'react';
 import { droppedFiles } from './dropped-files';
 
-export interface FileDropZoneProps {
-  /** What the zone takes, shown inside it and describing its button. */
-  hint: ReactNode;
-  /** The picker button's text, e.g. "Import JSON…". */
+/** One way to pick the files by keyboard: a button opening a hidden file input. */
+export interface FilePicker {
+  /** The button's text, e.g. "Import JSON…". */
   buttonLabel: string;
   /** The hidden file input's accessible name (tests and assistive technology find it by this). */
   inputLabel: string;
   accept?: string;
   multiple?: boolean;
+  /** Picks a folder (with everything under it) instead of files. */
+  directory?: boolean;
+}
+
+export interface FileDropZoneProps {
+  /** What the zone takes, shown inside it and describing its buttons. */
+  hint: ReactNode;
+  pickers: readonly FilePicker[];
+  /** A drop keeps every file; otherwise the first only. */
+  multiple?: boolean;
   disabled?: boolean;
   onFiles(files: File[]): void;
 }
 
-/** A zone to drop files on, with a button that opens the file picker for keyboard users and the rest. */
+/** A zone to drop files on, with buttons that open the file picker for keyboard users and the rest. */
 export function FileDropZone({
   hint,
-  buttonLabel,
-  inputLabel,
-  accept,
+  pickers,
   multiple = false,
   disabled = false,
   onFiles,
 }: FileDropZoneProps) {
-  const input = useRef<HTMLInputElement>(null);
   const [dragging, setDragging] = useState(false);
   const hintId = useId();
-  const take = (files: File[]) => {
-    const chosen = multiple ? files : files.slice(0, 1);
+  const take = (files: File[], many: boolean) => {
+    const chosen = many ? files : files.slice(0, 1);
     if (chosen.length > 0) onFiles(chosen);
   };
   const onDrop = (event: DragEvent) => {
     event.preventDefault();
     setDragging(false);
     if (disabled) return;
-    void droppedFiles(event.dataTransfer).then(take);
+    void droppedFiles(event.dataTransfer).then((files) => take(files, multiple));
   };
   return (
-    // biome-ignore lint/a11y/noStaticElementInteractions: the zone only receives drops; its button picks files
+    // biome-ignore lint/a11y/noStaticElementInteractions: the zone only receives drops; its buttons pick files
     <div
       className={dragging ? 'drop-zone dragging' : 'drop-zone'}
       onDragOver={(event) => {
@@ -50,29 +56,58 @@ export function FileDropZone({
     >
       <p id={hintId}>{hint}</p>
       <div className="controls">
-        <button
-          type="button"
-          className="button-secondary"
-          disabled={disabled}
-          aria-describedby={hintId}
-          onClick={() => input.current?.click()}
-        >
-          {buttonLabel}
-        </button>
+        {pickers.map((picker) => (
+          <PickerButton
+            key={picker.inputLabel}
+            picker={picker}
+            hintId={hintId}
+            disabled={disabled}
+            onFiles={(files) => take(files, picker.multiple === true || picker.directory === true)}
+          />
+        ))}
       </div>
+    </div>
+  );
+}
+
+function PickerButton({
+  picker,
+  hintId,
+  disabled,
+  onFiles,
+}: {
+  picker: FilePicker;
+  hintId: string;
+  disabled: boolean;
+  onFiles: (files: File[]) => void;
+}) {
+  const input = useRef<HTMLInputElement>(null);
+  return (
+    <>
+      <button
+        type="button"
+        className="button-secondary"
+        disabled={disabled}
+        aria-describedby={hintId}
+        onClick={() => input.current?.click()}
+      >
+        {picker.buttonLabel}
+      </button>
       <input
         ref={input}
         type="file"
         hidden
-        accept={accept}
-        multiple={multiple}
-        aria-label={inputLabel}
+        accept={picker.accept}
+        multiple={picker.multiple}
+        aria-label={picker.inputLabel}
+        // Not in React's typings: the attribute that makes a file input pick a folder.
+        {...(picker.directory ? { webkitdirectory: '' } : {})}
         onChange={(event) => {
           const files = Array.from(event.currentTarget.files ?? []);
           event.currentTarget.value = '';
-          take(files);
+          onFiles(files);
         }}
       />
-    </div>
+    </>
   );
 }

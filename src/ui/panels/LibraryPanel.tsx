@@ -54,9 +54,14 @@ function ImportCard() {
             model before it is kept.
           </>
         }
-        buttonLabel="Import JSON…"
-        inputLabel="Prompt set files"
-        accept=".json,application/json"
+        pickers={[
+          {
+            buttonLabel: 'Import JSON…',
+            inputLabel: 'Prompt set files',
+            accept: '.json,application/json',
+            multiple: true,
+          },
+        ]}
         multiple
         disabled={importing || !modelReady}
         onFiles={(files) => void importPromptSets(files)}

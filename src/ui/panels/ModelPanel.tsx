@@ -1,10 +1,10 @@
-import { type DragEvent, useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useId } from 'react';
 import type { LoadedModel, ModelSource } from '../../../workers/clip-api';
 import type { ClipParityReport } from '../../clip/parity';
 import { HUB_MODELS, type ModelLoad } from '../../store/model-slice';
 import { useStudioStore } from '../../store/studio-store';
-import { droppedFiles } from '../dropped-files';
 import { count, formatBytes, formatError } from '../format';
+import { FileDropZone, type FilePicker } from '../FileDropZone';
 import './ModelPanel.css';
 
 /** The frozen CLIP the studio works with: where it came from, its shape, what runs it, and its parity. */
@@ -223,79 +223,27 @@ function HubSource({ repoId, disabled }: { repoId: string; disabled: boolean }) 
   );
 }
 
+/** Dropping a folder is a shortcut: the two buttons do the same from the keyboard. */
+const MODEL_PICKERS: readonly FilePicker[] = [
+  { buttonLabel: 'Choose a folder…', inputLabel: 'Model folder', directory: true },
+  { buttonLabel: 'Choose files…', inputLabel: 'Model files', multiple: true },
+];
+
 function LocalFiles({ disabled, onFiles }: { disabled: boolean; onFiles: (files: File[]) => void }) {
-  const folderInput = useRef<HTMLInputElement>(null);
-  const filesInput = useRef<HTMLInputElement>(null);
-  const [dragging, setDragging] = useState(false);
-  const hintId = useId();
-  const pick = (input: HTMLInputElement) => {
-    const files = Array.from(input.files ?? []);
-    input.value = '';
-    if (files.length > 0) onFiles(files);
-  };
-  const onDrop = (event: DragEvent) => {
-    event.preventDefault();
-    setDragging(false);
-    if (disabled) return;
-    void droppedFiles(event.dataTransfer).then((files) => {
-      if (files.length > 0) onFiles(files);
-    });
-  };
   return (
-    // Dropping is a shortcut: the two buttons inside do the same from the keyboard.
-    // biome-ignore lint/a11y/noStaticElementInteractions: the zone only receives drops
-    <div
-      className={dragging ? 'drop-zone dragging' : 'drop-zone'}
-      onDragOver={(event) => {
-        event.preventDefault();
-        setDragging(true);
-      }}
-      onDragLeave={() => setDragging(false)}
-      onDrop={onDrop}
-    >
-      <p id={hintId}>
-        <strong>Your own CLIP:</strong> drop its folder here, or choose it. It needs the Hub layout:{' '}
-        <code>config.json</code>, <code>preprocessor_config.json</code>, <code>tokenizer.json</code>,{' '}
-        <code>onnx/text_model.onnx</code>, <code>onnx/vision_model.onnx</code>.
-      </p>
-      <div className="controls">
-        <button
-          type="button"
-          className="button-secondary"
-          disabled={disabled}
-          aria-describedby={hintId}
-          onClick={() => folderInput.current?.click()}
-        >
-          Choose a folder…
-        </button>
-        <button
-          type="button"
-          className="button-secondary"
-          disabled={disabled}
-          aria-describedby={hintId}
-          onClick={() => filesInput.current?.click()}
-        >
-          Choose files…
-        </button>
-      </div>
-      <input
-        ref={folderInput}
-        type="file"
-        hidden
-        aria-label="Model folder"
-        // Not in React's typings: the attribute that makes a file input pick a folder.
-        {...{ webkitdirectory: '' }}
-        onChange={(event) => pick(event.currentTarget)}
-      />
-      <input
-        ref={filesInput}
-        type="file"
-        hidden
-        multiple
-        aria-label="Model files"
-        onChange={(event) => pick(event.currentTarget)}
-      />
-    </div>
+    <FileDropZone
+      hint={
+        <>
+          <strong>Your own CLIP:</strong> drop its folder here, or choose it. It needs the Hub layout:{' '}
+          <code>config.json</code>, <code>preprocessor_config.json</code>, <code>tokenizer.json</code>,{' '}
+          <code>onnx/text_model.onnx</code>, <code>onnx/vision_model.onnx</code>.
+        </>
+      }
+      pickers={MODEL_PICKERS}
+      multiple
+      disabled={disabled}
+      onFiles={onFiles}
+    />
   );
 }
 

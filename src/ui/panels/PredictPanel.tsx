@@ -43,9 +43,7 @@ function ImageCard() {
       <h3 id="predict-image-title">Image</h3>
       <FileDropZone
         hint="Drop an image here (PNG, JPEG, WebP, …), or choose one."
-        buttonLabel="Choose an image…"
-        inputLabel="Image file"
-        accept="image/*"
+        pickers={[{ buttonLabel: 'Choose an image…', inputLabel: 'Image file', accept: 'image/*' }]}
         onFiles={([file]) => {
           if (file) void setImage(file);
         }}
