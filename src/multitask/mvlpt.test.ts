@@ -6,7 +6,7 @@ import type { FrozenClip } from '../train/frozen-clip';
 import type { TaskData } from '../train/task-data';
 import { modelMissing, testClip } from '../train/testing';
 import { parseGroups, separateGroups } from './adaptation-groups';
-import { type MvlptStudy, runMvlpt, runMvlptSeeds } from './mvlpt';
+import { type MvlptCheckpoint, type MvlptResult, type MvlptStudy, runMvlpt, runMvlptSeeds } from './mvlpt';
 import { packTask } from './testing';
 
 const CTX = 'prompt_learner.ctx';
@@ -83,5 +83,30 @@ describe.skipIf(modelMissing)('MVLPT on the CPU backend', () => {
     );
     const twice = [...separateGroups(['colours', 'counting']), { tasks: ['counting'], report: ['counting'] }];
     await expect(runMvlpt(study({ groups: twice }))).rejects.toThrow(/reported by 2 groups/);
+  });
+
+  it('resumes from any checkpoint, in stage 1 or stage 2, to the same result', async () => {
+    const trained = study({ config: { epochs: 2, batchSize: 4, learningRate: 0.05, warmupEpochs: 0 } });
+    const checkpoints: MvlptCheckpoint[] = [];
+    const straight = await runMvlpt(trained, { onCheckpoint: (c) => checkpoints.push(structuredClone(c)) });
+    // Stage 1's two epochs, then each target group's two.
+    expect(
+      checkpoints.map((c) => [c.initialisation !== null, c.adaptation.length, c.current?.epochsDone]),
+    ).toEqual([
+      [false, 0, 1],
+      [false, 0, 2],
+      [true, 0, 1],
+      [true, 0, 2],
+      [true, 1, 1],
+      [true, 1, 2],
+    ]);
+    const outcome = (r: MvlptResult) => r.targets.map((t) => [t.task, t.test.top1, t.test.confusion, t.best]);
+    for (const checkpoint of [checkpoints[0], checkpoints[3], checkpoints[4]]) {
+      const resumed = await runMvlpt(trained, { resumeFrom: checkpoint });
+      expect(outcome(resumed)).toEqual(outcome(straight));
+      expect(resumed.adaptation.map((a) => a.shared.learnables[CTX]?.data)).toEqual(
+        straight.adaptation.map((a) => a.shared.learnables[CTX]?.data),
+      );
+    }
   });
 });

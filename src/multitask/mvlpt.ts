@@ -21,7 +21,12 @@ import type { BestEpoch, TrainingConfig } from '../train/trainer';
 import type { TrainingControl } from '../train/training-control';
 import type { AdaptationGroup } from './adaptation-groups';
 import type { TaskSampling } from './mixed-batches';
-import { type MultitaskEvent, type MultitaskResult, trainMultitask } from './multitask-trainer';
+import {
+  type MultitaskCheckpoint,
+  type MultitaskEvent,
+  type MultitaskResult,
+  trainMultitask,
+} from './multitask-trainer';
 
 export interface MvlptStudy {
   clip: FrozenClip;
@@ -52,9 +57,23 @@ export interface MvlptStage {
   tasks: string[];
 }
 
+/**
+ * Where a study stands at an epoch's end: the stages finished, whole, and the one in progress at its last
+ * checkpoint. Plain data, so it survives a lost GPU device; resuming redoes neither finished stages nor
+ * finished epochs.
+ */
+export interface MvlptCheckpoint {
+  initialisation: MultitaskResult | null;
+  adaptation: MultitaskResult[];
+  current: MultitaskCheckpoint | null;
+}
+
 export interface MvlptHooks {
   onEvent?: (stage: MvlptStage, event: MultitaskEvent) => void;
   control?: TrainingControl;
+  onCheckpoint?: (checkpoint: MvlptCheckpoint) => void;
+  /** Continues a study of the same settings from its checkpoint. */
+  resumeFrom?: MvlptCheckpoint;
 }
 
 export interface TargetScore {
@@ -121,9 +140,16 @@ export async function runMvlpt(study: MvlptStudy, hooks: MvlptHooks = {}): Promi
     sampling: study.sampling,
     featureCache,
   };
-  const listen = (stage: MvlptStage) => ({
+  const resume = hooks.resumeFrom;
+  const finished = () => ({ initialisation: result.initialisation, adaptation: [...result.adaptation] });
+  // A stage's hooks: its events, and checkpoints of the whole study (the finished stages with this one's).
+  const listen = (stage: MvlptStage, resumeFrom: MultitaskCheckpoint | undefined) => ({
     onEvent: hooks.onEvent && ((event: MultitaskEvent) => hooks.onEvent?.(stage, event)),
     control: hooks.control,
+    resumeFrom,
+    onCheckpoint:
+      hooks.onCheckpoint &&
+      ((current: MultitaskCheckpoint) => hooks.onCheckpoint?.({ ...finished(), current })),
   });
   const result: MvlptResult = {
     status: 'completed',
@@ -133,7 +159,9 @@ export async function runMvlpt(study: MvlptStudy, hooks: MvlptHooks = {}): Promi
     targets: [],
   };
 
-  if (study.sourcePrompt) {
+  if (resume?.initialisation) {
+    result.initialisation = resume.initialisation;
+  } else if (study.sourcePrompt) {
     const trainedOn = study.sourcePrompt.tasks.map((t) => t.task).join(',');
     if (trainedOn !== study.sources.map((t) => t.name).join(','))
       throw new Error(`the given source prompt was trained on ${trainedOn}, not this study's sources`);
@@ -142,7 +170,7 @@ export async function runMvlpt(study: MvlptStudy, hooks: MvlptHooks = {}): Promi
     const tasks = study.sources.map((t) => t.name);
     result.initialisation = await trainMultitask(
       { ...common, tasks: study.sources, config: over(study.config, study.sourceConfig) },
-      listen({ stage: 'initialisation', tasks }),
+      listen({ stage: 'initialisation', tasks }, resume?.current ?? undefined),
     );
     if (result.initialisation.status === 'cancelled') return { ...result, status: 'cancelled' };
   }
@@ -151,14 +179,22 @@ export async function runMvlpt(study: MvlptStudy, hooks: MvlptHooks = {}): Promi
     learnables: result.initialisation.shared.learnables,
   };
 
+  // Whether the checkpoint was taken after stage 1 (or in a study without one).
+  const stageOneDone =
+    study.sources.length === 0 || study.sourcePrompt !== undefined || !!resume?.initialisation;
   const byName = new Map(study.targets.map((t) => [t.name, t]));
   const scores = new Map<string, TargetScore>();
-  for (const group of study.groups) {
+  for (const [index, group] of study.groups.entries()) {
     const tasks = group.tasks.map((name) => byName.get(name) as TaskData);
-    const adapted = await trainMultitask(
-      { ...common, tasks, config: study.config, initial: initial ?? undefined },
-      listen({ stage: 'adaptation', tasks: group.tasks }),
-    );
+    const done = resume?.adaptation[index];
+    // The stage the checkpoint was taken in: the first group not finished in it, once stage 1 is.
+    const inProgress = resume && stageOneDone && index === resume.adaptation.length ? resume.current : null;
+    const adapted =
+      done ??
+      (await trainMultitask(
+        { ...common, tasks, config: study.config, initial: initial ?? undefined },
+        listen({ stage: 'adaptation', tasks: group.tasks }, inProgress ?? undefined),
+      ));
     result.adaptation.push(adapted);
     if (adapted.status === 'cancelled') {
       result.status = 'cancelled';

@@ -114,6 +114,31 @@ describe.skipIf(modelMissing)('training session on the CPU backend', () => {
     expect(outcome(result(events))).toEqual(outcome(result(straight)));
   });
 
+  it('restarts an MVLPT run in the stage it lost the device in, to the same result and step count', async () => {
+    const mvlpt = run('mvlpt', 'coop', { kind: 'mvlpt', tasks: [colours, shapes] });
+    const straight: SessionEvent[] = [];
+    await new TrainingSession(clip, [mvlpt], (e) => straight.push(e)).start();
+    const events: SessionEvent[] = [];
+    let lost = false;
+    const session = new TrainingSession(clip, [mvlpt], (e) => {
+      events.push(e);
+      // Stage 1 (shapes: 8 images, 2 steps an epoch) is over after step 6; lost in stage 2's second epoch.
+      if (!lost && e.type === 'step' && e.step === 11) {
+        lost = true;
+        throw new GpuDeviceLostError('unknown', 'simulated');
+      }
+    });
+    await session.start();
+    expect(ofType(events, 'failed')[0]).toMatchObject({ deviceLost: true, checkpointEpoch: 4 });
+    await session.restart('mvlpt', clip);
+    const afterRestart = events.slice(events.findIndex((e) => e.type === 'restarted'));
+    const stepsFrom = (list: SessionEvent[]) => ofType(list, 'step').map((e) => [e.stage, e.step]);
+    expect(stepsFrom(afterRestart)).toEqual(stepsFrom(straight).slice(-stepsFrom(afterRestart).length));
+    expect(ofType(afterRestart, 'step')[0]?.step).toBe(10);
+    const result = (list: SessionEvent[]) => ofType(list, 'done')[0]?.result as TrainingResult;
+    expect(outcome(result(events))).toEqual(outcome(result(straight)));
+  });
+
   it('trains SoftCPT and MVLPT on all the tasks, reporting on the first', async () => {
     const events: SessionEvent[] = [];
     const tasks = [colours, shapes];

@@ -9,7 +9,7 @@
  *
  * A run that fails reports why and leaves the others running. When the GPU device is lost, a run keeps its
  * last epoch checkpoint, and `restart` continues it from there on a model rebuilt on a fresh device (see
- * device-recovery.ts, which does the same unattended); MVLPT's two stages keep none and start over.
+ * device-recovery.ts, which does the same unattended); an MVLPT run continues in the stage it was in.
  */
 import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import type { Hyperparameters, MethodDefinition } from '../methods/method';
@@ -20,7 +20,7 @@ import {
   type MultitaskResult,
   trainMultitask,
 } from '../multitask/multitask-trainer';
-import { type MvlptStage, runMvlpt } from '../multitask/mvlpt';
+import { type MvlptCheckpoint, type MvlptStage, runMvlpt } from '../multitask/mvlpt';
 import { FeatureCache } from './feature-cache';
 import type { FrozenClip } from './frozen-clip';
 import type { TaskData } from './task-data';
@@ -78,10 +78,14 @@ export type SessionEvent = { runId: string } & (
   | { type: 'restarted'; step: number; epoch: number }
 );
 
-/** A run's last checkpoint, with the step and epoch counts reported when it was taken. */
-type Saved = { step: number; epoch: number } & (
+/**
+ * A run's last checkpoint, with the step and epoch counts reported when it was taken and the stage they count
+ * from (a resumed stage reports its epochs from its own start).
+ */
+type Saved = { step: number; epoch: number; stage: RunState['stage'] } & (
   | { kind: 'single'; checkpoint: TrainingCheckpoint }
   | { kind: 'multitask'; checkpoint: MultitaskCheckpoint }
+  | { kind: 'mvlpt'; checkpoint: MvlptCheckpoint }
 );
 
 interface RunState {
@@ -89,7 +93,7 @@ interface RunState {
   control: TrainingControl;
   active: boolean;
   failed: boolean;
-  /** The last epoch checkpoint, to continue from after a lost device; none for MVLPT. */
+  /** The last epoch checkpoint, to continue from after a lost device. */
   saved: Saved | null;
   /** Steps and epochs reported so far; a stage's counts start where the previous stage's ended. */
   steps: number;
@@ -207,7 +211,7 @@ export class TrainingSession {
     state.control = new TrainingControl();
     state.steps = state.saved?.step ?? 0;
     state.epochs = state.saved?.epoch ?? 0;
-    state.stage = { label: null, steps: 0, epochs: 0 };
+    state.stage = state.saved?.stage ?? { label: null, steps: 0, epochs: 0 };
     this.emit({ runId, type: 'restarted', step: state.steps, epoch: state.epochs });
     await this.execute(state, state.saved ?? undefined);
   }
@@ -272,7 +276,13 @@ export class TrainingSession {
           resumeFrom: resumeFrom?.kind === 'single' ? resumeFrom.checkpoint : undefined,
           onEvent: (event) => this.report(state, null, event),
           onCheckpoint: (checkpoint) => {
-            state.saved = { kind: 'single', checkpoint, step: state.steps, epoch: state.epochs };
+            state.saved = {
+              kind: 'single',
+              checkpoint,
+              step: state.steps,
+              epoch: state.epochs,
+              stage: state.stage,
+            };
           },
         },
       );
@@ -286,7 +296,13 @@ export class TrainingSession {
           resumeFrom: resumeFrom?.kind === 'multitask' ? resumeFrom.checkpoint : undefined,
           onEvent: (event) => this.report(state, null, event),
           onCheckpoint: (checkpoint) => {
-            state.saved = { kind: 'multitask', checkpoint, step: state.steps, epoch: state.epochs };
+            state.saved = {
+              kind: 'multitask',
+              checkpoint,
+              step: state.steps,
+              epoch: state.epochs,
+              stage: state.stage,
+            };
           },
         },
       );
@@ -300,7 +316,20 @@ export class TrainingSession {
         targets: [first],
         groups: separateGroups([first.name]),
       },
-      { control, onEvent: (stage, event) => this.report(state, stageLabel(stage), event) },
+      {
+        control,
+        onEvent: (stage, event) => this.report(state, stageLabel(stage), event),
+        resumeFrom: resumeFrom?.kind === 'mvlpt' ? resumeFrom.checkpoint : undefined,
+        onCheckpoint: (checkpoint) => {
+          state.saved = {
+            kind: 'mvlpt',
+            checkpoint,
+            step: state.steps,
+            epoch: state.epochs,
+            stage: state.stage,
+          };
+        },
+      },
     );
     const adapted = study.adaptation[0];
     const seconds = (performance.now() - started) / 1000;
