@@ -21,7 +21,7 @@ export function trainingOverrides(args: ParsedArgs): Partial<TrainingConfig> {
   if (optimizer !== undefined && optimizer !== 'sgd' && optimizer !== 'adamw') {
     throw new UsageError(`--optimizer must be sgd or adamw, got ${optimizer}`);
   }
-  return {
+  const given = {
     optimizer,
     epochs: optional('epochs'),
     learningRate: optional('lr'),
@@ -30,6 +30,8 @@ export function trainingOverrides(args: ParsedArgs): Partial<TrainingConfig> {
     warmupEpochs: optional('warmup-epochs'),
     augment: args.options.has('no-augment') ? false : undefined,
   };
+  // Only what was given: a key holding undefined would override a default when spread over it.
+  return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
 }
 
 /** `--hyper n_ctx=8,csc=true`: numbers and true/false are typed, anything else is text. */

@@ -39,18 +39,17 @@ export const PART_METHOD: Readonly<Record<BenchPart, MethodId>> = {
  * Epochs per method, and why. At 1 and 4 shots a target's epoch is one step (6–10 classes, 1–3 training
  * images each); the source packs' is two to four. The papers' schedules (MVLPT: 200 epochs for CoOp, VPT,
  * UPT; SoftCPT: CoOp's 50) are for hundreds of steps on large datasets; here the limit is the hour on 2 CPU
- * cores for the 3 methods × 2 shot counts × 3 seeds × 8 targets × 2 initialisations, their source prompts,
- * the grouped runs and SoftCPT. Measured there, a CoOp step on a target costs about 1.4 s (the text tower
- * forward and back over every class), a source-prompt step (35 classes) about 5 s, and a pixel step 0.5–1.5
- * s; at 20 epochs CoOp's 1-shot row alone took 4 min 38 s. Five epochs is what fits, for every method: a short
- * schedule, where a good initialisation should matter most, which is the comparison MVLPT's Table 1 makes.
+ * cores for 3 methods × 2 shot counts × 3 seeds × 8 targets × 2 initialisations, their source prompts, the
+ * grouped runs and SoftCPT. Measured there (CPU backend, one core a job): a CoOp step on a target about
+ * 0.15 s, a VPT step 0.25 s at 1 shot and 0.9 s at 4; 200 epochs made one 1-shot row (8 targets) 5 min of
+ * CoOp and 8 of VPT. 15 epochs, for all three as MVLPT trains them with one recipe, fit the hour.
  */
-const FIVE = { epochs: 5, why: 'what the hour holds: see MULTITASK_BENCH_EPOCHS' };
+const RECIPE = { epochs: 15, why: 'what the hour holds: see MULTITASK_BENCH_EPOCHS' };
 export const MULTITASK_BENCH_EPOCHS: Readonly<Partial<Record<MethodId, { epochs: number; why: string }>>> = {
-  coop: FIVE,
-  'vpt-deep': FIVE,
-  upt: FIVE,
-  softcpt: FIVE,
+  coop: RECIPE,
+  'vpt-deep': RECIPE,
+  upt: RECIPE,
+  softcpt: RECIPE,
 };
 
 export interface BenchSetting {

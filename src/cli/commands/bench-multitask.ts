@@ -33,8 +33,8 @@ import { readTask, stringOption } from '../studio-inputs';
 import { formatDuration, trainingOverrides } from '../training-options';
 import { loadModel } from './zero-shot';
 
-/** Relative cost of each part on the CPU, measured: how the jobs are balanced. */
-const PART_COST: Readonly<Record<BenchPart, number>> = { vpt: 5, upt: 4, coop: 3, groups: 3, softcpt: 2 };
+/** Each part's minutes on one core at the default settings, estimated from measured step times: how jobs are balanced. */
+const PART_COST: Readonly<Record<BenchPart, number>> = { vpt: 20, upt: 20, coop: 8, groups: 8, softcpt: 5 };
 
 function chooseParts(args: ParsedArgs): BenchPart[] {
   const text = stringOption(args, 'parts');
