@@ -21,7 +21,7 @@ import type { TrainingConfig } from '../train/trainer';
 import { groupsFromMatrix, separateGroups } from './adaptation-groups';
 import { type MultitaskResult, trainMultitask } from './multitask-trainer';
 import { runMvlpt } from './mvlpt';
-import { runTransfer } from './transfer-run';
+import { onTrainingPools, runTransfer } from './transfer-run';
 
 export const BENCH_PARTS = ['coop', 'vpt', 'upt', 'groups', 'softcpt'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];
@@ -91,11 +91,6 @@ const mean = (values: readonly number[]) => values.reduce((a, b) => a + b, 0) / 
 
 function configFor(method: MethodDefinition, setting: BenchSetting): Partial<TrainingConfig> {
   return { epochs: MULTITASK_BENCH_EPOCHS[method.id]?.epochs, ...setting.config };
-}
-
-/** A task whose "test" images are its training pool: what the groups' matrix is measured on. */
-function onTrainingPool(task: TaskData): TaskData {
-  return { ...task, test: task.train };
 }
 
 /** Runs the parts in order, each row reported as it finishes. */
@@ -179,7 +174,7 @@ export async function runMultitaskBench(
           clip: setting.clip,
           model: 'bench',
           method,
-          tasks: setting.targets.map(onTrainingPool),
+          tasks: onTrainingPools(setting.targets),
           shots,
           seed: setting.seeds[0] as number,
           config: common.config,

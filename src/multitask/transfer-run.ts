@@ -62,6 +62,15 @@ export interface TransferOutcome {
   matrix: TransferMatrix;
 }
 
+/**
+ * The tasks with their training pools as their "test" images: a matrix measured on these chooses adaptation
+ * groups without looking at the images the groups are then scored on. (Off the diagonal no prompt has seen a
+ * target's images; the diagonal, a task's own shots among its pool, does not enter the choice of partners.)
+ */
+export function onTrainingPools(tasks: readonly TaskData[]): TaskData[] {
+  return tasks.map((task) => ({ ...task, test: task.train }));
+}
+
 /** The settings a study's state records; throws for a method that cannot be studied this way. */
 export function transferSettings(study: TransferStudy): TransferSettings {
   const { method } = study;

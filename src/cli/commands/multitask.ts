@@ -8,7 +8,8 @@
  * --groups a+b,c        the groups written out ('+' joins, ',' separates; unnamed targets alone)
  * --groups auto|worst   each target with its best (worst) --group-size − 1 other targets by the
  *                       transferability matrix over the targets: `--matrix FILE` from `transfer`, or
- *                       measured here first (with the first seed)
+ *                       measured here first (with the first seed) on the targets' training pools, so
+ *                       that the groups are not chosen on the test images they are scored on
  *
  * `--source-epochs N` sets stage 1's epochs apart from stage 2's (`--epochs`). Progress goes to stderr;
  * the per-target table (or --json) to stdout.
@@ -24,7 +25,7 @@ import {
 import type { MultitaskEvent } from '../../multitask/multitask-trainer';
 import { type MvlptSeedsResult, type MvlptStage, runMvlptSeeds } from '../../multitask/mvlpt';
 import type { TransferMatrix } from '../../multitask/transfer-matrix';
-import { runTransfer } from '../../multitask/transfer-run';
+import { onTrainingPools, runTransfer } from '../../multitask/transfer-run';
 import { FeatureCache } from '../../train/feature-cache';
 import type { FrozenClip } from '../../train/frozen-clip';
 import type { TaskData } from '../../train/task-data';
@@ -181,9 +182,10 @@ async function adaptationGroups(
     matrix = await readMatrix(matrixPath);
   } else {
     process.stderr.write(
-      'measuring the transferability matrix over the targets first (or give --matrix FILE)\n',
+      "measuring the transferability matrix over the targets' training pools first (or give --matrix FILE)\n",
     );
-    const outcome = await runTransfer({ ...study, method: study.definition, tasks: targets }, null, {
+    const tasks = onTrainingPools(targets);
+    const outcome = await runTransfer({ ...study, method: study.definition, tasks }, null, {
       control: study.control,
     });
     if (outcome.status === 'cancelled')
