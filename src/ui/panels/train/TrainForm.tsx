@@ -1,4 +1,4 @@
-import { type FormEvent, useId } from 'react';
+import { type FormEvent, memo, useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { TrainingDefaults } from '../../../methods/method';
 import { methodDefinition } from '../../../methods/registry';
@@ -19,6 +19,8 @@ export function TrainForm() {
     event.preventDefault();
     void start();
   };
+  // The pickers and options re-render on their own store slices only, not on each start/stop of the form:
+  // a click must not redraw every method's settings in the same task.
   return (
     <form className="card train-form" onSubmit={onSubmit} aria-labelledby="train-form-title">
       <h3 id="train-form-title">Set up</h3>
@@ -44,7 +46,7 @@ export function TrainForm() {
   );
 }
 
-function TaskPicker() {
+const TaskPicker = memo(function TaskPicker() {
   const tasks = useStudioStore((state) => state.studioTasks.list);
   const chosen = useStudioStore((state) => state.training.settings.taskIds);
   const toggle = useStudioStore((state) => state.toggleTrainingTask);
@@ -84,9 +86,9 @@ function TaskPicker() {
       )}
     </fieldset>
   );
-}
+});
 
-function MethodPicker() {
+const MethodPicker = memo(function MethodPicker() {
   const chosen = useStudioStore((state) => state.training.settings.choices);
   const taskCount = useStudioStore((state) => state.training.settings.taskIds.length);
   const toggle = useStudioStore((state) => state.toggleMethodChoice);
@@ -113,7 +115,7 @@ function MethodPicker() {
       </ul>
     </fieldset>
   );
-}
+});
 
 function recipe(training: TrainingDefaults | null): string {
   if (!training) return 'Nothing to train: the frozen model with hand-written prompts.';
@@ -172,7 +174,7 @@ function MethodSettings({ choice }: { choice: MethodChoice }) {
   );
 }
 
-function SessionOptions() {
+const SessionOptions = memo(function SessionOptions() {
   const settings = useStudioStore((state) => state.training.settings);
   const first = useStudioStore((state) =>
     state.studioTasks.list.find((t) => t.id === state.training.settings.taskIds[0]),
@@ -209,7 +211,7 @@ function SessionOptions() {
       </div>
     </fieldset>
   );
-}
+});
 
 function SessionControls() {
   // Counts, not the runs: the form does not draw again for every batch of training updates.
