@@ -3,8 +3,8 @@ import type { LoadedModel, ModelSource } from '../../../workers/clip-api';
 import type { ClipParityReport } from '../../clip/parity';
 import { HUB_MODELS, type ModelLoad } from '../../store/model-slice';
 import { useStudioStore } from '../../store/studio-store';
-import { count, formatBytes, formatError } from '../format';
 import { FileDropZone, type FilePicker } from '../FileDropZone';
+import { count, formatBytes, formatError } from '../format';
 import './ModelPanel.css';
 
 /** The frozen CLIP the studio works with: where it came from, its shape, what runs it, and its parity. */
