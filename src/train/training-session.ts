@@ -82,11 +82,12 @@ export type SessionEvent = { runId: string } & (
  * A run's last checkpoint, with the step and epoch counts reported when it was taken and the stage they count
  * from (a resumed stage reports its epochs from its own start).
  */
-type Saved = { step: number; epoch: number; stage: RunState['stage'] } & (
+type Saved = { step: number; epoch: number; stage: RunState['stage'] } & SavedCheckpoint;
+
+type SavedCheckpoint =
   | { kind: 'single'; checkpoint: TrainingCheckpoint }
   | { kind: 'multitask'; checkpoint: MultitaskCheckpoint }
-  | { kind: 'mvlpt'; checkpoint: MvlptCheckpoint }
-);
+  | { kind: 'mvlpt'; checkpoint: MvlptCheckpoint };
 
 interface RunState {
   run: SessionRun;
@@ -268,6 +269,9 @@ export class TrainingSession {
       featureCache: this.featureCache,
     };
     const [first, ...others] = run.tasks as [TaskData, ...TaskData[]];
+    const keep = (saved: SavedCheckpoint) => {
+      state.saved = { ...saved, step: state.steps, epoch: state.epochs, stage: state.stage };
+    };
     if (run.kind === 'single') {
       const result = await trainRun(
         { ...common, task: first },
@@ -276,13 +280,7 @@ export class TrainingSession {
           resumeFrom: resumeFrom?.kind === 'single' ? resumeFrom.checkpoint : undefined,
           onEvent: (event) => this.report(state, null, event),
           onCheckpoint: (checkpoint) => {
-            state.saved = {
-              kind: 'single',
-              checkpoint,
-              step: state.steps,
-              epoch: state.epochs,
-              stage: state.stage,
-            };
+            keep({ kind: 'single', checkpoint });
           },
         },
       );
@@ -296,13 +294,7 @@ export class TrainingSession {
           resumeFrom: resumeFrom?.kind === 'multitask' ? resumeFrom.checkpoint : undefined,
           onEvent: (event) => this.report(state, null, event),
           onCheckpoint: (checkpoint) => {
-            state.saved = {
-              kind: 'multitask',
-              checkpoint,
-              step: state.steps,
-              epoch: state.epochs,
-              stage: state.stage,
-            };
+            keep({ kind: 'multitask', checkpoint });
           },
         },
       );
@@ -321,13 +313,7 @@ export class TrainingSession {
         onEvent: (stage, event) => this.report(state, stageLabel(stage), event),
         resumeFrom: resumeFrom?.kind === 'mvlpt' ? resumeFrom.checkpoint : undefined,
         onCheckpoint: (checkpoint) => {
-          state.saved = {
-            kind: 'mvlpt',
-            checkpoint,
-            step: state.steps,
-            epoch: state.epochs,
-            stage: state.stage,
-          };
+          keep({ kind: 'mvlpt', checkpoint });
         },
       },
     );

@@ -7,7 +7,7 @@
  * runs on a fallback adapter, WebGPU on a real GPU.
  */
 import { writeFile } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { GpuAdapterSummary } from '../../engine/gpu/gpu-backend';
 import type { MethodId } from '../../methods/method';
@@ -26,10 +26,10 @@ import {
 } from '../../train/accuracy-grid';
 import { loadFrozenClip } from '../../train/frozen-clip';
 import type { TaskData } from '../../train/task-data';
-import { numberOption, type ParsedArgs, UsageError } from '../args';
+import type { ParsedArgs } from '../args';
 import { adapterName, backendChoice, type ChosenBackend, openChosenBackend } from '../backend-choice';
 import { chooseMethods, chooseTasks, countsOption, readTaskIndex, SHIPPED_TASKS_DIR } from '../bench-options';
-import { passedOptions, runJsonJobs } from '../child-jobs';
+import { jobsOption, passedOptions, runJsonJobs } from '../child-jobs';
 import { emit, table } from '../output';
 import { readTask, stringOption } from '../studio-inputs';
 import { formatDuration, trainingOverrides } from '../training-options';
@@ -173,13 +173,7 @@ export async function benchAccuracy(args: ParsedArgs): Promise<number> {
   const started = performance.now();
   const loadAtStart = loadavg()[0] as number;
   const chosen = await openChosenBackend(backendChoice(args, 'auto'));
-  // The CPU backend runs on one core per process: one process per core. A GPU is shared better by one.
-  const jobs = numberOption(
-    args,
-    'jobs',
-    chosen.backend.kind === 'cpu' ? Math.min(2, availableParallelism()) : 1,
-  );
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a whole number ≥ 1');
+  const jobs = jobsOption(args, chosen.backend.kind);
   const plan = { methods, shots, seeds, config };
   const epochsUsed = Object.fromEntries(
     methods

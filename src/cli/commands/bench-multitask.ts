@@ -10,7 +10,7 @@
  * `groups` stays with `coop` so that both start from the same source prompts.
  */
 import { writeFile } from 'node:fs/promises';
-import { availableParallelism, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   BENCH_PARTS,
@@ -27,7 +27,7 @@ import { meanAndStd } from '../../train/train-seeds';
 import { numberOption, type ParsedArgs, UsageError } from '../args';
 import { adapterName, backendChoice, openChosenBackend } from '../backend-choice';
 import { countsOption, readTaskIndex, SHIPPED_TASKS_DIR } from '../bench-options';
-import { passedOptions, runJsonJobs } from '../child-jobs';
+import { jobsOption, passedOptions, runJsonJobs } from '../child-jobs';
 import { emit, table } from '../output';
 import { readTask, stringOption } from '../studio-inputs';
 import { formatDuration, trainingOverrides } from '../training-options';
@@ -139,12 +139,7 @@ export async function benchMultitask(args: ParsedArgs): Promise<number> {
   const started = performance.now();
   const loadAtStart = loadavg()[0] as number;
   const chosen = await openChosenBackend(backendChoice(args, 'auto'));
-  const jobs = numberOption(
-    args,
-    'jobs',
-    chosen.backend.kind === 'cpu' ? Math.min(2, availableParallelism()) : 1,
-  );
-  if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a whole number ≥ 1');
+  const jobs = jobsOption(args, chosen.backend.kind);
   const shares = shareParts(parts, jobs);
   process.stderr.write(
     `parts ${shares.map((s) => s.join('+')).join(' | ')} on ${chosen.backend.name} (${chosen.reason})\n`,
