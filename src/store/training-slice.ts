@@ -22,6 +22,10 @@ import {
   storedRun,
 } from './training-plan';
 
+/** Resolves once the next frame has been painted (a timer queued from requestAnimationFrame runs after it). */
+const afterNextPaint = () =>
+  new Promise<void>((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+
 /** The form as typed: text fields stay text until a session starts, so a half-typed number is no error. */
 export interface TrainingSettings {
   /** Chosen tasks in the order chosen: the first is the one the methods are compared on. */
@@ -277,6 +281,9 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         update({ starting: false, error: messageOf(error) });
         return;
       }
+      // The session's table and empty curves are laid out and painted before the worker starts: once it
+      // trains, its threads and the GPU's take the cores, and the page's first big layout would stall.
+      await afterNextPaint();
       try {
         await engineClient().call((api) =>
           api.startTraining({ sessionId, runs: requests }, proxy(receive(sessionId))),
