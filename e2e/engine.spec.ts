@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import type { EngineFingerprint } from '../src/engine/check/engine-fingerprint';
-import { artifact, repoRoot } from './studio-page';
+import { artifact, expectNamedControls, repoRoot } from './studio-page';
 
 /** The browser's and Node's WebGPU run the same kernels on the same inputs: outputs may differ by rounding only. */
 const PARITY_TOLERANCE = 1e-6;
@@ -58,6 +58,7 @@ test('the engine panel shows the WebGPU adapter, passes the self-test, and match
     );
   expect(rows.length).toBeGreaterThan(0);
   expect(rows.filter((row) => row.passed !== 'true')).toEqual([]);
+  await expectNamedControls(page);
   await page.screenshot({ path: artifact('engine-panel.png'), fullPage: true });
 
   const fromBrowser = await page.evaluate(() =>
@@ -78,6 +79,22 @@ test('the engine panel shows the WebGPU adapter, passes the self-test, and match
     return worst <= PARITY_TOLERANCE ? [] : [{ name, worst }];
   });
   expect(mismatches, `browser vs Node outputs within ${PARITY_TOLERANCE}`).toEqual([]);
+
+  // The panels open from the keyboard: Tab moves along the panel list, Enter opens one, focus shows.
+  const panelButton = (name: string) =>
+    page.getByRole('navigation', { name: 'Panels' }).getByRole('button', { name, exact: true });
+  await panelButton('Engine').focus();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(panelButton('Tasks')).toBeFocused();
+  expect(await panelButton('Tasks').evaluate((b) => getComputedStyle(b).outlineStyle)).toBe('solid');
+  await page.keyboard.press('Enter');
+  await expect(panelButton('Tasks')).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('heading', { level: 2, name: 'Tasks' })).toBeVisible();
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Enter');
+  await expect(panelButton('Engine')).toHaveAttribute('aria-current', 'page');
 
   await page.setViewportSize({ width: 1920, height: 1080 });
   await page.emulateMedia({ colorScheme: 'dark' });

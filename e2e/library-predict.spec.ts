@@ -5,6 +5,7 @@ import { expect, test } from '@playwright/test';
 import {
   artifact,
   dropFile,
+  expectNamedControls,
   freshPage,
   importPromptSets,
   openPanel,
@@ -149,6 +150,7 @@ test('the Library imports, explains, exports and refuses prompt sets; Predict ma
     'wrong-shape.json was not imported: tensor prompt_learner.ctx has shape [2, 256], but the coop method expects [4, 128]',
   );
   await expect(row).toHaveCount(1);
+  await expectNamedControls(page);
   await page.screenshot({ path: artifact('library-panel.png'), fullPage: true });
 
   // Predict on a dropped PNG: the prompt set's classes and probabilities are the CLI's.
@@ -163,6 +165,7 @@ test('the Library imports, explains, exports and refuses prompt sets; Predict ma
   expect(zeroShot).toHaveLength(3);
   expect(document.task.classes).toContain(zeroShot[0]?.className);
   await expect(page.getByRole('img', { name: 'To classify: 000.png' })).toBeVisible();
+  await expectNamedControls(page);
   await page.screenshot({ path: artifact('predict-panel.png'), fullPage: true });
 
   // Files that are not images, or do not decode, are answered in words.

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
-import { artifact, openPanel, repoRoot } from './studio-page';
+import { artifact, expectNamedControls, openPanel, repoRoot } from './studio-page';
 
 /** The issue's bar for L2-normalised embeddings against PyTorch. */
 const PARITY_TOLERANCE = 1e-4;
@@ -82,6 +82,7 @@ test('the model panel loads the embedded CLIP, matches PyTorch in the browser, a
     expect(pairs[pair]?.text, `${pair} text max |Δ|`).toBeLessThanOrEqual(PARITY_TOLERANCE);
     expect(pairs[pair]?.image, `${pair} image max |Δ|`).toBeLessThanOrEqual(PARITY_TOLERANCE);
   }
+  await expectNamedControls(page);
   await page.screenshot({ path: artifact('model-panel.png'), fullPage: true });
 
   // Zero-shot on a shipped pack, on the engine, as the CLI computes it.
@@ -112,6 +113,7 @@ test('the model panel loads the embedded CLIP, matches PyTorch in the browser, a
         .evaluateAll((images) => (images as HTMLImageElement[]).filter((i) => i.naturalWidth === 0).length),
     )
     .toBe(0);
+  await expectNamedControls(page);
   await page.screenshot({ path: artifact('zero-shot-panel.png'), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: artifact('zero-shot-panel-dark.png') });

@@ -74,3 +74,18 @@ export async function freshPage(browser: Browser) {
   await page.goto('/');
   return { context, page };
 }
+
+/** Roles a person operates; each needs a name a screen reader can say. */
+const CONTROL_ROLES =
+  'button|checkbox|radio|switch|textbox|searchbox|combobox|listbox|spinbutton|slider|tab|link';
+/**
+ * An aria snapshot line of such a role with no quoted name after it: `- textbox`, `- checkbox [checked]`,
+ * `- button:` (with children), `- spinbutton: "4"` (with a value).
+ */
+const UNNAMED_CONTROL = new RegExp(`^\\s*- (${CONTROL_ROLES})( \\[[^\\]]*\\])*(:.*)?$`, 'gm');
+
+/** Every control on the page has an accessible name (a label, aria-label or its own text). */
+export async function expectNamedControls(page: Page): Promise<void> {
+  const snapshot = await page.locator('body').ariaSnapshot();
+  expect(snapshot.match(UNNAMED_CONTROL) ?? [], 'controls without an accessible name').toEqual([]);
+}

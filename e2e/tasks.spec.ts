@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, type Locator, type Page, test } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { artifact, openPanel } from './studio-page';
+import { artifact, expectNamedControls, openPanel } from './studio-page';
 
 /** A small PNG of one colour, with a stripe so the thumbnails are not all alike. */
 function png(red: number, green: number, blue: number, size = 24): Buffer {
@@ -126,6 +126,7 @@ test('tasks: a demo pack in one click, a folder of PNGs, class edits, skipped fi
     await page.getByLabel('Seed').fill('7');
     await expect(page.getByText('Runs sample 2 training images per class')).toBeVisible();
     await expect(page.getByTestId('storage-status')).toContainText(/Stored in this browser: [\d.]+ \w+ used/);
+    await expectNamedControls(page);
     await page.screenshot({ path: artifact('tasks-panel.png'), fullPage: true });
 
     // A reload finds the tasks, their classes, image counts, splits and settings.

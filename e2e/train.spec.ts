@@ -1,6 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
-import { artifact, freshPage, importPromptSets, openPanel, predictOnImage, scores } from './studio-page';
+import {
+  artifact,
+  expectNamedControls,
+  freshPage,
+  importPromptSets,
+  openPanel,
+  predictOnImage,
+  scores,
+} from './studio-page';
 
 /** The issue's bar: no main-thread task longer than this while training runs. */
 const LONG_TASK_MS = 50;
@@ -186,6 +194,7 @@ test('train & compare: four methods side by side, live curves, pause and resume,
       );
     }
   }
+  await expectNamedControls(page);
   await page.screenshot({ path: artifact('train-panel.png'), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: artifact('train-panel-dark.png'), fullPage: true });

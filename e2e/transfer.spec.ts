@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { expect, type Page, test } from '@playwright/test';
-import { artifact, openPanel, repoRoot } from './studio-page';
+import { artifact, expectNamedControls, openPanel, repoRoot } from './studio-page';
 
 /**
  * Three shipped packs whose index lists the classes in code-unit order, the order the CLI reads class
@@ -205,6 +205,7 @@ test('transfer: a 3-task matrix with progress, a heatmap normalised per target, 
   const csv = await readFile((await (await csvDownload).path()) as string, 'utf8');
   expect(csv.split('\n')[0]).toBe('source \\ target,Digits,Letters,"Digits, unseen fonts"');
 
+  await expectNamedControls(page);
   await page.screenshot({ path: artifact('transfer-panel.png'), fullPage: true });
   await page.emulateMedia({ colorScheme: 'dark' });
   await page.screenshot({ path: artifact('transfer-panel-dark.png') });
