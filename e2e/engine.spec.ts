@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { expect, test } from '@playwright/test';
 import type { EngineFingerprint } from '../src/engine/check/engine-fingerprint';
-import { artifact, expectNamedControls, repoRoot } from './studio-page';
+import { artifact, expectNamedControls, openPanel, repoRoot } from './studio-page';
 
 /** The browser's and Node's WebGPU run the same kernels on the same inputs: outputs may differ by rounding only. */
 const PARITY_TOLERANCE = 1e-6;
@@ -41,14 +41,18 @@ test('the engine panel shows the WebGPU adapter, passes the self-test, and match
 
   await page.goto('/');
   await expect(page.getByRole('heading', { level: 1, name: 'Prompt Studio' })).toBeVisible();
-  await expect(page.getByRole('button', { name: 'Engine' })).toHaveAttribute('aria-current', 'page');
+  await expect(page.getByRole('button', { name: 'Tasks' }), 'the studio opens on Tasks').toHaveAttribute(
+    'aria-current',
+    'page',
+  );
+  await openPanel(page, 'Engine');
 
   const backend = page.getByTestId('engine-backend');
   await expect(backend).toBeVisible({ timeout: 60_000 });
   await expect(backend, 'a real WebGPU adapter, not the CPU fallback').toHaveAttribute('data-kind', 'webgpu');
   await expect(page.getByTestId('limits')).toContainText('maxStorageBufferBindingSize');
 
-  // The self-test starts by itself on load.
+  // The self-test starts by itself when the panel is first opened.
   const selfTest = page.getByTestId('self-test');
   await expect(selfTest).toHaveAttribute('data-state', 'done', { timeout: 4 * 60_000 });
   const rows = await page

@@ -62,7 +62,7 @@ test('the model panel loads the embedded CLIP, matches PyTorch in the browser, a
   await expect(page.getByTestId('model-onnxruntime')).toContainText('onnxruntime-web');
   console.log(`model summary after ${seconds()} s`);
 
-  // Parity with PyTorch, in this browser: queued behind the engine's start-up self-test.
+  // Parity with PyTorch, in this browser.
   await page.getByRole('button', { name: 'Check parity' }).click();
   const parity = page.getByTestId('parity');
   await expect(parity).toHaveAttribute('data-state', /done|error/, { timeout: 4 * 60_000 });

@@ -35,7 +35,7 @@ export interface StudioState
   engine: EngineDescription | null;
   engineError: string | null;
   selfTest: SelfTestState;
-  /** Opens the engine and runs the self-test once; later calls do nothing. */
+  /** Opens the engine once; later calls do nothing. */
   startEngine(): Promise<void>;
   runSelfTest(): Promise<void>;
   setFiniteDifferences(enabled: boolean): void;
@@ -65,9 +65,7 @@ export const useStudioStore = create<StudioState>()((set, get, store) => ({
       set({ engineStatus: 'ready', engine });
     } catch (error) {
       set({ engineStatus: 'error', engineError: messageOf(error) });
-      return;
     }
-    await get().runSelfTest();
   },
 
   async runSelfTest() {

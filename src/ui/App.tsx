@@ -27,16 +27,18 @@ const panels: readonly [Panel, ...Panel[]] = [
   { id: 'zero-shot', label: 'Zero-shot', render: () => <ZeroShotPanel /> },
 ];
 
+/** Where a person starts: making a task from their images (or a demo pack). */
+const LANDING_PANEL = 'tasks';
+
 /** The studio's frame: a header, the list of panels, and the open panel. */
 export function App() {
-  const [openId, setOpenId] = useState(panels[0].id);
+  const [openId, setOpenId] = useState(LANDING_PANEL);
   const open = panels.find((panel) => panel.id === openId) ?? panels[0];
   const startEngine = useStudioStore((state) => state.startEngine);
   const startModel = useStudioStore((state) => state.startModel);
   const startTasks = useStudioStore((state) => state.startTasks);
 
-  // Every panel needs the engine, so it starts with the page rather than with any one panel. The model's
-  // load is asked for next, so it is built before the engine's self-test takes the queue.
+  // Every panel needs the engine and the model, so they start with the page rather than with any one panel.
   useEffect(() => {
     void startEngine();
     void startModel();

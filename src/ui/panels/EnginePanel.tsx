@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import type { EngineDescription } from '../../../workers/engine.worker';
 import type { OpReport, SelfTestReport } from '../../engine/check/self-test';
 import type { GpuLimits } from '../../engine/gpu/gpu-backend';
@@ -123,6 +124,11 @@ function SelfTestCard() {
   const setFiniteDifferences = useStudioStore((state) => state.setFiniteDifferences);
   const { report, running, error } = selfTest;
   const state = running ? 'running' : error ? 'error' : report ? 'done' : 'idle';
+  // It runs once, when this panel is first looked at rather than with every page load: on a software
+  // adapter it holds the GPU for a minute, and someone who came to train should not share it with a check.
+  useEffect(() => {
+    if (engineReady && state === 'idle') void runSelfTest();
+  }, [engineReady, state, runSelfTest]);
   return (
     <section className="card" aria-labelledby="self-test-title" data-testid="self-test" data-state={state}>
       <h3 id="self-test-title">Self-test</h3>
