@@ -38,9 +38,6 @@ export interface LoadedModel {
   engine: string;
   /** Why the engine is on the CPU; null on WebGPU. */
   engineFallbackReason: string | null;
-  /** onnxruntime-web and its provider, e.g. "onnxruntime-web (webgpu)"; null if it could not load the graphs. */
-  onnxruntime: string | null;
-  onnxruntimeError: string | null;
   loadSeconds: number;
 }
 
@@ -70,7 +67,8 @@ interface ModelSession {
   info: LoadedModel;
   model: CurrentModel;
   engine: ClipEncoder;
-  onnxruntime: ClipEncoder | null;
+  /** onnxruntime-web's sessions of this model, made when first asked for (see `onnxruntimeOf`). */
+  onnxruntime: Promise<ClipEncoder> | null;
 }
 
 type Exclusive = <T>(work: (opened: OpenedBackend) => Promise<T>) => Promise<T>;
@@ -113,14 +111,6 @@ async function openSession(id: string, files: ClipModelFiles, opened: OpenedBack
   const started = performance.now();
   const model = await buildCurrentModel(id, files, opened);
   const engine = engineEncoder(files, opened.backend, model.clip.model);
-  let onnxruntime: ClipEncoder | null = null;
-  let onnxruntimeError: string | null = null;
-  try {
-    onnxruntime = await ortEncoder(files);
-  } catch (error) {
-    // The engine alone is enough for the studio; onnxruntime is the reference and the fast path.
-    onnxruntimeError = (error as Error).message;
-  }
   const graphBytes = [files.textModel, files.visionModel, ...files.externalData.values()].reduce(
     (sum, bytes) => sum + bytes.length,
     0,
@@ -129,16 +119,25 @@ async function openSession(id: string, files: ClipModelFiles, opened: OpenedBack
   return {
     model,
     engine,
-    onnxruntime,
+    onnxruntime: null,
     info: {
       summary: summarizeModel(id, parseClipConfig(files.config), graphBytes),
       engine: description.kind === 'webgpu' ? `WebGPU on ${adapterName(description.adapter)}` : 'CPU',
       engineFallbackReason: description.kind === 'cpu' ? description.fallbackReason : null,
-      onnxruntime: onnxruntime?.backend ?? null,
-      onnxruntimeError,
       loadSeconds: (performance.now() - started) / 1000,
     },
   };
+}
+
+/**
+ * The session's onnxruntime-web encoder, made on first use and kept (a failure too: the same graphs would fail
+ * again). Not at load: the studio trains and predicts on the engine alone, and onnxruntime-web's 28 MB of
+ * WebAssembly, once its sessions run, has V8 compile it in the background for seconds on every core, which
+ * stalls the page on a small machine for nothing the user asked for.
+ */
+function onnxruntimeOf(session: ModelSession): Promise<ClipEncoder> {
+  session.onnxruntime ??= ortEncoder(session.model.files);
+  return session.onnxruntime;
 }
 
 /** Browsers fill in different fields (Chromium: vendor and architecture, e.g. "google swiftshader"). */
@@ -181,8 +180,22 @@ export function createClipApi(exclusive: Exclusive) {
         const previous = session;
         session = next;
         setCurrentModel(next.model);
-        if (previous) await Promise.all([previous.engine.release(), previous.onnxruntime?.release()]);
+        if (previous) {
+          const onnxruntime = previous.onnxruntime?.then(
+            (encoder) => encoder.release(),
+            () => undefined,
+          );
+          await Promise.all([previous.engine.release(), onnxruntime]);
+        }
         return next.info;
+      });
+    },
+
+    /** Starts onnxruntime-web on the loaded model (once) and says what runs it, e.g. "onnxruntime-web (webgpu)". */
+    startOnnxruntime(): Promise<string> {
+      return exclusive(async () => {
+        if (!session) throw new Error('no model is loaded yet');
+        return (await onnxruntimeOf(session)).backend;
       });
     },
 
@@ -212,9 +225,7 @@ export function createClipApi(exclusive: Exclusive) {
         const started = performance.now();
         const current = session;
         if (!current) throw new Error('no model is loaded yet');
-        const encoder = request.runtime === 'engine' ? current.engine : current.onnxruntime;
-        if (!encoder)
-          throw new Error(`onnxruntime could not load this model: ${current.info.onnxruntimeError}`);
+        const encoder = request.runtime === 'engine' ? current.engine : await onnxruntimeOf(current);
         const { tasks, files } = await taskCatalog();
         const task = tasks.find((t) => t.name === request.task);
         if (!task) throw new Error(`there is no task pack named ${JSON.stringify(request.task)}`);

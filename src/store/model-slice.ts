@@ -22,6 +22,13 @@ export interface ModelLoad {
   files: FileProgress[];
 }
 
+/** onnxruntime-web on the loaded model: it starts on first use (zero-shot on the exported graphs) or on demand. */
+export type OnnxruntimeStatus =
+  | { state: 'idle' }
+  | { state: 'starting' }
+  | { state: 'ready'; backend: string }
+  | { state: 'failed'; error: string };
+
 export interface ModelState {
   /** The model in use; it stays while another loads, and when a load fails. */
   loaded: LoadedModel | null;
@@ -29,6 +36,7 @@ export interface ModelState {
   /** Why the last load failed. */
   error: string | null;
   hubCache: Partial<Record<string, HubCacheSummary>>;
+  onnxruntime: OnnxruntimeStatus;
   parity: { running: boolean; report: ClipParityReport | null; error: string | null };
 }
 
@@ -38,6 +46,8 @@ export interface ModelSlice {
   startModel(): Promise<void>;
   loadModel(source: ModelSource): Promise<void>;
   refreshHubCache(repoId: string): Promise<void>;
+  /** Starts onnxruntime-web on the loaded model unless it has started (or failed) already. */
+  startOnnxruntime(): Promise<void>;
   checkParity(): Promise<void>;
 }
 
@@ -59,6 +69,7 @@ export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (
       loading: null,
       error: null,
       hubCache: {},
+      onnxruntime: { state: 'idle' },
       parity: { running: false, report: null, error: null },
     },
 
@@ -83,7 +94,7 @@ export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (
       };
       try {
         const loaded = await engineClient().call((api) => api.loadModel(source, proxy(onProgress)));
-        update({ loaded, loading: null });
+        update({ loaded, loading: null, onnxruntime: { state: 'idle' } });
       } catch (error) {
         update({ loading: null, error: messageOf(error) });
       }
@@ -102,6 +113,20 @@ export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (
       } catch {
         // No Cache API (a private window, an insecure origin): the buttons then say nothing about the cache.
       }
+    },
+
+    async startOnnxruntime() {
+      const { loaded, onnxruntime } = get().model;
+      if (!loaded || onnxruntime.state !== 'idle') return;
+      update({ onnxruntime: { state: 'starting' } });
+      let status: OnnxruntimeStatus;
+      try {
+        status = { state: 'ready', backend: await engineClient().call((api) => api.startOnnxruntime()) };
+      } catch (error) {
+        status = { state: 'failed', error: messageOf(error) };
+      }
+      // Another model loaded meanwhile has its own onnxruntime, not started yet.
+      if (get().model.loaded === loaded) update({ onnxruntime: status });
     },
 
     async checkParity() {

@@ -63,6 +63,8 @@ export const createZeroShotSlice: StateCreator<StudioState, [], [], ZeroShotSlic
       const { running, task, template, runtime } = get().zeroShot;
       if (running || !task) return;
       update({ running: true, progress: null, error: null });
+      // The Model panel shows onnxruntime-web starting; the zero-shot call below waits for the same start.
+      if (runtime === 'onnxruntime') void get().startOnnxruntime();
       const onProgress = (progress: ZeroShotProgress) => update({ progress });
       try {
         const result = await engineClient().call((api) =>

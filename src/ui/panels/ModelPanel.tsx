@@ -73,6 +73,34 @@ function LoadProgress({ loading }: { loading: ModelLoad }) {
   );
 }
 
+/** onnxruntime-web starts when first used, so a page that never runs it never pays for its WebAssembly. */
+function OnnxruntimeStatusView() {
+  const status = useStudioStore((state) => state.model.onnxruntime);
+  const start = useStudioStore((state) => state.startOnnxruntime);
+  switch (status.state) {
+    case 'idle':
+      return (
+        <>
+          <span className="muted">starts when first used · </span>
+          <button
+            type="button"
+            className="link-button"
+            aria-label="Start onnxruntime-web now"
+            onClick={() => void start()}
+          >
+            start now
+          </button>
+        </>
+      );
+    case 'starting':
+      return <span className="muted">starting onnxruntime-web…</span>;
+    case 'ready':
+      return <>{status.backend}</>;
+    case 'failed':
+      return <span className="fail">did not load: {status.error}</span>;
+  }
+}
+
 function ModelSummaryView({ model }: { model: LoadedModel }) {
   const { summary } = model;
   const { text, vision } = summary;
@@ -122,7 +150,7 @@ function ModelSummaryView({ model }: { model: LoadedModel }) {
         <div className="fact">
           <dt>onnxruntime</dt>
           <dd data-testid="model-onnxruntime">
-            {model.onnxruntime ?? <span className="fail">did not load: {model.onnxruntimeError}</span>}
+            <OnnxruntimeStatusView />
           </dd>
         </div>
       </dl>
