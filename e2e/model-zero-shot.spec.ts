@@ -59,6 +59,10 @@ test('the model panel loads the embedded CLIP, matches PyTorch in the browser, a
   await expect(page.getByTestId('model-engine'), 'the engine on WebGPU, not the CPU fallback').toContainText(
     'WebGPU on',
   );
+  // The engine self-test on this GPU, from here as from the Engine panel.
+  const selfTest = page.getByTestId('model-self-test');
+  await selfTest.getByRole('button', { name: 'Run the engine self-test' }).click();
+  await expect(selfTest).toContainText(/^(\d+) of \1 ops passed on this GPU/, { timeout: 4 * 60_000 });
   // onnxruntime-web starts on first use, or when asked for here.
   const onnxruntime = page.getByTestId('model-onnxruntime');
   await expect(onnxruntime).toContainText('starts when first used');

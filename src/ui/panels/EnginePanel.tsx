@@ -147,7 +147,7 @@ function SelfTestCard() {
         </label>
       </div>
       <p role="status" className="self-test-status">
-        {running && 'Running every op forward and backward… on a software GPU this takes about a minute.'}
+        {running && 'Running every op forward and backward… on a software GPU this can take a minute.'}
         {!running && report && <Summary report={report} />}
       </p>
       {error && (

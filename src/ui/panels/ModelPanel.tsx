@@ -73,6 +73,40 @@ function LoadProgress({ loading }: { loading: ModelLoad }) {
   );
 }
 
+/** The engine self-test on this GPU in a line; the Engine panel shows it op by op. */
+function SelfTestStatusView() {
+  const { report, running, error } = useStudioStore((state) => state.selfTest);
+  const engineReady = useStudioStore((state) => state.engineStatus === 'ready');
+  const run = useStudioStore((state) => state.runSelfTest);
+  if (running) return <span className="muted">running every kernel against the CPU reference…</span>;
+  if (error) return <span className="fail">did not run: {error}</span>;
+  if (report) {
+    const passed = report.ops.filter((op) => op.passed).length;
+    return (
+      <>
+        <strong className={report.passed ? 'pass' : 'fail'}>
+          {passed} of {report.ops.length} ops passed
+        </strong>{' '}
+        on this GPU (each op in the Engine panel)
+      </>
+    );
+  }
+  return (
+    <>
+      <span className="muted">not run yet · </span>
+      <button
+        type="button"
+        className="link-button"
+        aria-label="Run the engine self-test"
+        disabled={!engineReady}
+        onClick={() => void run()}
+      >
+        run it
+      </button>
+    </>
+  );
+}
+
 /** onnxruntime-web starts when first used, so a page that never runs it never pays for its WebAssembly. */
 function OnnxruntimeStatusView() {
   const status = useStudioStore((state) => state.model.onnxruntime);
@@ -145,6 +179,12 @@ function ModelSummaryView({ model }: { model: LoadedModel }) {
             ) : (
               model.engine
             )}
+          </dd>
+        </div>
+        <div className="fact">
+          <dt>Self-test</dt>
+          <dd data-testid="model-self-test">
+            <SelfTestStatusView />
           </dd>
         </div>
         <div className="fact">
