@@ -5,7 +5,7 @@
  * overflows nor vanishes, but they mean nothing: time and memory only.
  */
 import type { Backend } from '../engine/backend';
-import { Random } from '../engine/check/random';
+import { Random } from '../engine/random';
 import { ClipModel } from './clip-model';
 import { expectedParameters, type HostTensor } from './clip-weights';
 import { type ClipConfig, parseClipConfig } from './config';

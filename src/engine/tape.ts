@@ -1,5 +1,5 @@
 import type { Backend } from './backend';
-import { addInPlace, copyTensor } from './ops/elementwise';
+import { addInPlace, copyTensor } from './scaled-copy';
 import type { Tensor } from './tensor';
 
 /**

@@ -2,6 +2,9 @@ import type { Backend } from './backend';
 
 export type Shape = readonly number[];
 
+/** Host numbers an op's CPU reference reads and writes: float32, or float64 in the finite-difference checks. */
+export type Floats = Float32Array | Float64Array;
+
 /** Only float32 runs today; the field is there so f16 storage can be added without changing call sites. */
 export type DType = 'float32';
 

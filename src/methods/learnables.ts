@@ -1,5 +1,5 @@
 import type { Backend } from '../engine/backend';
-import { Random } from '../engine/check/random';
+import { Random } from '../engine/random';
 import { sizeOf, type Tensor } from '../engine/tensor';
 
 /**

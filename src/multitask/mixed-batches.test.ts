@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from '../engine/check/random';
+import { Random } from '../engine/random';
 import { epochBatches } from './mixed-batches';
 
 /** Task t's examples as `t:i` strings. */

@@ -11,7 +11,7 @@
  * Either way an epoch has as many steps as Dassl gives all the sets together (the last partial batch
  * dropped when there is a full one), so the learning-rate schedule does not depend on the sampling.
  */
-import type { Random } from '../engine/check/random';
+import type { Random } from '../engine/random';
 import { stepsPerEpoch } from '../train/epoch-loop';
 
 export type TaskSampling = 'uniform' | 'proportional';

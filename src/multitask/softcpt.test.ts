@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from '../engine/check/random';
 import { reshape } from '../engine/ops/reshape';
 import { sliceTokens } from '../engine/ops/tokens';
+import { Random } from '../engine/random';
 import { Tape } from '../engine/tape';
 import { cpu } from '../engine/testing/backends';
 import { checkMethodGradients } from '../methods/check/method-gradients';

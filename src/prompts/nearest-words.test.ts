@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from '../engine/check/random';
+import { Random } from '../engine/random';
 import { nearestTokens } from './nearest-words';
 
 /** Every distance computed, the whole vocabulary sorted: obviously right, and independent of the code. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseImageProcessorConfig, preprocessImage } from '../clip/preprocess';
-import { Random } from '../engine/check/random';
+import { Random } from '../engine/random';
 import { augmentedPixels, CROP_RATIO, cropRgba, flipHorizontally, randomResizedCropBox } from './augment';
 
 const processor = parseImageProcessorConfig({

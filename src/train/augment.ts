@@ -8,7 +8,7 @@
  */
 
 import { type ImageProcessorConfig, preprocessImage, type RgbaImage } from '../clip/preprocess';
-import type { Random } from '../engine/check/random';
+import type { Random } from '../engine/random';
 
 /** A rectangle of an image, in pixels. */
 export interface CropBox {

@@ -10,12 +10,12 @@
  * learnables, optimizer slots and the caller's records, all plain arrays.
  */
 import type { Backend } from '../engine/backend';
-import type { Random } from '../engine/check/random';
 import { softmaxCrossEntropy } from '../engine/ops/cross-entropy';
 import { AdamW } from '../engine/optim/adamw';
 import type { Optimizer, OptimizerState } from '../engine/optim/optimizer';
 import { cosineWithConstantWarmup } from '../engine/optim/schedule';
 import { Sgd } from '../engine/optim/sgd';
+import type { Random } from '../engine/random';
 import { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
 import type { PromptMethod, TrainingDefaults } from '../methods/method';

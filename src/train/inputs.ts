@@ -5,7 +5,7 @@
  */
 import { type ImageProcessorConfig, preprocessImage, type RgbaImage } from '../clip/preprocess';
 import type { Backend } from '../engine/backend';
-import type { Random } from '../engine/check/random';
+import type { Random } from '../engine/random';
 import type { Tensor } from '../engine/tensor';
 import type { MethodInput } from '../methods/method';
 import { augmentedPixels } from './augment';

@@ -4,7 +4,7 @@
  * draws never shifts another's, and a stream can be recreated from its name alone: a run resumed at epoch
  * e needs no generator state, only (seed, e).
  */
-import { Random } from '../engine/check/random';
+import { Random } from '../engine/random';
 
 /** murmur3's 32-bit finaliser: every input bit affects every output bit. */
 function mix(h: number): number {

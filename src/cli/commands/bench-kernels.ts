@@ -1,8 +1,8 @@
 import type { Backend } from '../../engine/backend';
-import { Random } from '../../engine/check/random';
 import { randomBlockWeights } from '../../engine/nn/random-block-weights';
 import { residualAttentionBlock } from '../../engine/nn/residual-attention-block';
 import { MATMUL_VARIANTS, type MatmulVariant, matmulRaw, matmulSpec } from '../../engine/ops/matmul';
+import { Random } from '../../engine/random';
 import { Tape } from '../../engine/tape';
 import { type ParsedArgs, UsageError } from '../args';
 import { openBackend } from '../engine-backend';

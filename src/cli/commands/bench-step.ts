@@ -18,7 +18,7 @@ import type { RgbaImage } from '../../clip/preprocess';
 import { randomClipModel, VIT_B16_CONFIG } from '../../clip/random-clip';
 import { ClipTokenizer } from '../../clip/tokenizer';
 import type { Backend } from '../../engine/backend';
-import { Random } from '../../engine/check/random';
+import { Random } from '../../engine/random';
 import type { MethodDefinition, MethodId } from '../../methods/method';
 import { createOptimizer, trainStep } from '../../train/epoch-loop';
 import { loadFrozenClip } from '../../train/frozen-clip';

@@ -1,7 +1,7 @@
 import type { Backend } from '../backend';
+import { Random } from '../random';
 import { Tape } from '../tape';
 import type { Tensor } from '../tensor';
-import { Random } from './random';
 
 /** How a check input is drawn. `positive` keeps values away from 0 (norms, divisions). */
 export interface InputSpec {

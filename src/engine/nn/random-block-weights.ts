@@ -1,5 +1,5 @@
 import type { Backend } from '../backend';
-import type { Random } from '../check/random';
+import type { Random } from '../random';
 import { sizeOf, type Tensor } from '../tensor';
 import type { ResidualBlockWeights } from './residual-attention-block';
 

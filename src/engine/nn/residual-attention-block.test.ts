@@ -8,9 +8,9 @@ import {
   ClipBlockFixture,
   FixtureScope,
 } from '../check/clip-block-fixture';
-import { Random } from '../check/random';
 import { checkpoint } from '../checkpoint';
 import { linear } from '../ops/matmul';
+import { Random } from '../random';
 import { Tape } from '../tape';
 import type { Tensor } from '../tensor';
 import { cpu, testGpuBackend } from '../testing/backends';

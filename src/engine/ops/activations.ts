@@ -2,9 +2,8 @@ import { type Kernel, runKernel } from '../backend';
 import { grid1d } from '../gpu/gpu-backend';
 import { u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
-import type { Tensor } from '../tensor';
+import type { Floats, Tensor } from '../tensor';
 import source from './activations.wgsl?raw';
-import type { Floats } from './elementwise';
 
 // ---- CPU references (x, dy, out have the same length) ----
 

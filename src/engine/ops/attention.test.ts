@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Backend } from '../backend';
-import { Random } from '../check/random';
+import { Random } from '../random';
 import { Tape } from '../tape';
 import type { Tensor } from '../tensor';
 import { cpu64, testGpuBackend } from '../testing/backends';

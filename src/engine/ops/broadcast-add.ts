@@ -2,9 +2,8 @@ import { type Kernel, runKernel } from '../backend';
 import { grid1d } from '../gpu/gpu-backend';
 import { u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
-import { shapeString, type Tensor } from '../tensor';
+import { type Floats, shapeString, type Tensor } from '../tensor';
 import source from './broadcast-add.wgsl?raw';
-import type { Floats } from './elementwise';
 import { copyTokenWindow } from './tokens';
 
 /** x is [batch, tokens, channels]; rows is [≥ tokens, channels]. */

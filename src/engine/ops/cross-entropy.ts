@@ -2,10 +2,9 @@ import { type Kernel, runKernel } from '../backend';
 import { grid1d } from '../gpu/gpu-backend';
 import { bool, u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
-import { shapeString, type Tensor } from '../tensor';
+import { type Floats, shapeString, type Tensor } from '../tensor';
 import source from './cross-entropy.wgsl?raw';
 import backwardSource from './cross-entropy-backward.wgsl?raw';
-import type { Floats } from './elementwise';
 import { mean } from './reduce';
 import { reduceSnippet, threadsPerRow } from './workgroup-reduce';
 

@@ -1,12 +1,10 @@
-import { type Backend, type Kernel, runKernel } from '../backend';
+import { type Kernel, runKernel } from '../backend';
 import { grid1d } from '../gpu/gpu-backend';
-import { f32, u32 } from '../gpu/pipeline-cache';
+import { u32 } from '../gpu/pipeline-cache';
+import { scaleForward } from '../scaled-copy';
 import type { Tape } from '../tape';
-import { assertShape, type Tensor } from '../tensor';
+import { assertShape, type Floats, type Tensor } from '../tensor';
 import binarySource from './elementwise.wgsl?raw';
-import unarySource from './elementwise-scaled.wgsl?raw';
-
-export type Floats = Float32Array | Float64Array;
 
 // ---- CPU references (a, b, out have N values) ----
 
@@ -14,15 +12,9 @@ export function addRef(a: ArrayLike<number>, b: ArrayLike<number>, out: Floats):
   for (let i = 0; i < out.length; i++) out[i] = (a[i] as number) + (b[i] as number);
 }
 
-export function scaleRef(a: ArrayLike<number>, alpha: number, out: Floats): void {
-  for (let i = 0; i < out.length; i++) out[i] = alpha * (a[i] as number);
-}
-
 // ---- kernels ----
 
 const addKernel = { label: 'elementwise', source: binarySource, entryPoint: 'add' };
-const scaleKernel = { label: 'elementwise-scaled', source: unarySource, entryPoint: 'scale' };
-const accumulateKernel = { label: 'elementwise-scaled', source: unarySource, entryPoint: 'accumulate' };
 
 /** a + b, same shapes. */
 export const addForward: Kernel<{ a: Tensor; b: Tensor }, Tensor> = {
@@ -37,45 +29,6 @@ export const addForward: Kernel<{ a: Tensor; b: Tensor }, Tensor> = {
     return out;
   },
 };
-
-/** alpha · a. */
-export const scaleForward: Kernel<{ a: Tensor; alpha: number }, Tensor> = {
-  cpu(be, { a, alpha }) {
-    const out = be.empty(a.shape);
-    scaleRef(be.data(a), alpha, be.data(out));
-    return out;
-  },
-  gpu(be, { a, alpha }) {
-    const out = be.empty(a.shape);
-    be.dispatch(scaleKernel, { N: u32(a.size), ALPHA: f32(alpha) }, [a, out], grid1d(a.size, 256));
-    return out;
-  },
-};
-
-/** target += source, in place. */
-export const accumulateInto: Kernel<{ target: Tensor; source: Tensor }, void> = {
-  cpu(be, { target, source }) {
-    const t = be.data(target);
-    addRef(t, be.data(source), t);
-  },
-  gpu(be, { target, source }) {
-    be.dispatch(
-      accumulateKernel,
-      { N: u32(target.size), ALPHA: f32(1) },
-      [source, target],
-      grid1d(target.size, 256),
-    );
-  },
-};
-
-export function addInPlace(backend: Backend, target: Tensor, source: Tensor): void {
-  assertShape(source, target.shape, 'addInPlace');
-  runKernel(accumulateInto, backend, { target, source });
-}
-
-export function copyTensor(backend: Backend, t: Tensor): Tensor {
-  return runKernel(scaleForward, backend, { a: t, alpha: 1 });
-}
 
 // ---- differentiable ops ----
 

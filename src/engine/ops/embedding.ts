@@ -2,8 +2,7 @@ import { type Kernel, runKernel } from '../backend';
 import { grid1d } from '../gpu/gpu-backend';
 import { u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
-import { shapeString, type Tensor } from '../tensor';
-import type { Floats } from './elementwise';
+import { type Floats, shapeString, type Tensor } from '../tensor';
 import source from './embedding.wgsl?raw';
 
 // ---- CPU reference (table [V, C], ids [R], out [R, C]) ----

@@ -2,8 +2,7 @@ import { type Kernel, runKernel } from '../backend';
 import { type GpuBackend, grid1d } from '../gpu/gpu-backend';
 import { u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
-import type { Tensor } from '../tensor';
-import type { Floats } from './elementwise';
+import type { Floats, Tensor } from '../tensor';
 import source from './l2-normalize.wgsl?raw';
 import { reduceSnippet, threadsPerRow } from './workgroup-reduce';
 

@@ -2,8 +2,7 @@ import { type Kernel, runKernel } from '../backend';
 import { type GpuBackend, grid1d } from '../gpu/gpu-backend';
 import { bool, u32 } from '../gpu/pipeline-cache';
 import type { Tape } from '../tape';
-import { shapeString, type Tensor } from '../tensor';
-import type { Floats } from './elementwise';
+import { type Floats, shapeString, type Tensor } from '../tensor';
 import source from './masked-softmax.wgsl?raw';
 import { reduceSnippet, threadsPerRow } from './workgroup-reduce';
 

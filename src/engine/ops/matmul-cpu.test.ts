@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Random } from '../check/random';
-import type { Floats } from './elementwise';
+import { Random } from '../random';
+import type { Floats } from '../tensor';
 import { type MatmulSpec, matmulRef, matmulSpec } from './matmul';
 import { matmulCpu } from './matmul-cpu';
 

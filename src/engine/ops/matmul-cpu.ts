@@ -9,7 +9,7 @@
  * as rows of k contiguous doubles, two rows of op(A) at a time likewise, and a 2×4 block of outputs is
  * summed together, so each loaded value is used several times and every load is sequential.
  */
-import type { Floats } from './elementwise';
+import type { Floats } from '../tensor';
 import type { MatmulSpec } from './matmul';
 
 /** Rows of op(A) packed per block; with BLOCK_COLS, 8 sums in registers. */

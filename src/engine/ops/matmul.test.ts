@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { scaledError } from '../check/op-check';
-import { Random } from '../check/random';
+import { Random } from '../random';
 import { testGpuBackend } from '../testing/backends';
 import { MATMUL_VARIANTS, type MatmulSpec, matmulRaw, matmulRef, matmulSpec } from './matmul';
 

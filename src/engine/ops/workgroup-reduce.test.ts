@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { scaledError } from '../check/op-check';
-import { Random } from '../check/random';
 import { u32 } from '../gpu/pipeline-cache';
+import { Random } from '../random';
 import { testGpuBackend } from '../testing/backends';
 import { reduceSnippet } from './workgroup-reduce';
 

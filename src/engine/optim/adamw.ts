@@ -1,8 +1,7 @@
 import { type Kernel, runKernel } from '../backend';
 import { grid1d } from '../gpu/gpu-backend';
 import { f32, u32 } from '../gpu/pipeline-cache';
-import type { Floats } from '../ops/elementwise';
-import type { Tensor } from '../tensor';
+import type { Floats, Tensor } from '../tensor';
 import source from './adamw.wgsl?raw';
 import { type Optimizer, OptimizerSlots, type OptimizerState, type SlotUpdate } from './optimizer';
 

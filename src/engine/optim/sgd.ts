@@ -1,8 +1,7 @@
 import { type Kernel, runKernel } from '../backend';
 import { grid1d } from '../gpu/gpu-backend';
 import { bool, f32, u32 } from '../gpu/pipeline-cache';
-import type { Floats } from '../ops/elementwise';
-import type { Tensor } from '../tensor';
+import type { Floats, Tensor } from '../tensor';
 import { type Optimizer, OptimizerSlots, type OptimizerState, type SlotUpdate } from './optimizer';
 import source from './sgd.wgsl?raw';
 

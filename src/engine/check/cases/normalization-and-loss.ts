@@ -3,8 +3,8 @@ import { cosineLogits } from '../../ops/cosine-logits';
 import { softmaxCrossEntropy } from '../../ops/cross-entropy';
 import { l2Normalize } from '../../ops/l2-normalize';
 import { layerNorm } from '../../ops/layer-norm';
+import { Random } from '../../random';
 import type { OpCase } from '../op-check';
-import { Random } from '../random';
 
 /** n evenly spaced values from `from` to `to`: every branch of a piecewise approximation gets visited. */
 function linspace(n: number, from: number, to: number): number[] {

@@ -1,4 +1,4 @@
-// Scaled element-wise kernels. Constants: N (u32), ALPHA (f32).
+// The tape's raw kernels: scale (copy at ALPHA = 1) and in-place accumulation. Constants: N (u32), ALPHA (f32).
 
 @group(0) @binding(0) var<storage, read> a: array<f32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;
