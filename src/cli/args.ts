@@ -25,7 +25,7 @@ export function parseArgs(argv: readonly string[]): ParsedArgs {
 }
 
 /** Flags that never take a value, so `--json check` is not read as json=check. */
-const BOOLEAN_FLAGS = new Set(['json', 'help', 'quick', 'cpu']);
+const BOOLEAN_FLAGS = new Set(['json', 'help', 'quick', 'cpu', 'no-augment', 'resume']);
 
 export class UsageError extends Error {
   override name = 'UsageError';

@@ -1,4 +1,5 @@
 import { parseArgs, UsageError } from './args';
+import { checkOptions } from './command-options';
 import { benchAccuracy } from './commands/bench-accuracy';
 import { benchKernels } from './commands/bench-kernels';
 import { benchMultitask } from './commands/bench-multitask';
@@ -97,6 +98,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     return command || args.options.has('help') ? 0 : 2;
   }
   try {
+    checkOptions(name, args);
     return await command(args);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
