@@ -4,9 +4,8 @@ import { expose } from 'comlink';
 import type { Backend } from '../src/engine/backend';
 import { type EngineFingerprint, engineFingerprint } from '../src/engine/check/engine-fingerprint';
 import { runEngineSelfTest, type SelfTestReport } from '../src/engine/check/self-test';
-import { CpuBackend } from '../src/engine/cpu/cpu-backend';
-import { type GpuAdapterSummary, GpuBackend, type GpuLimits } from '../src/engine/gpu/gpu-backend';
-import { GpuUnavailableError } from '../src/engine/gpu/gpu-errors';
+import type { GpuAdapterSummary, GpuLimits } from '../src/engine/gpu/gpu-backend';
+import { openBackend } from '../src/engine/open-backend';
 import { createClipApi } from './clip-api';
 import { createPromptApi } from './prompt-api';
 import { createTrainingApi } from './training-api';
@@ -22,21 +21,13 @@ export interface OpenedBackend {
 }
 
 /** Without WebGPU the engine still runs, on the CPU: correct, much slower, and the page says why. */
-async function openBackend(): Promise<OpenedBackend> {
-  try {
-    const gpu = await GpuBackend.create();
-    const description = {
-      kind: 'webgpu',
-      backend: gpu.name,
-      adapter: gpu.adapter,
-      limits: gpu.limits,
-    } as const;
-    return { backend: gpu, description };
-  } catch (error) {
-    if (!(error instanceof GpuUnavailableError)) throw error;
-    const cpu = new CpuBackend();
-    return { backend: cpu, description: { kind: 'cpu', backend: cpu.name, fallbackReason: error.message } };
-  }
+async function openStudioBackend(): Promise<OpenedBackend> {
+  const { backend, gpuUnavailable } = await openBackend({ prefer: 'webgpu-else-cpu' });
+  const description: EngineDescription =
+    backend.kind === 'webgpu'
+      ? { kind: 'webgpu', backend: backend.name, adapter: backend.adapter, limits: backend.limits }
+      : { kind: 'cpu', backend: backend.name, fallbackReason: gpuUnavailable ?? 'asked for' };
+  return { backend, description };
 }
 
 let opened: Promise<OpenedBackend> | null = null;
@@ -44,7 +35,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 /** One backend, one command stream: calls run one after another so runs never interleave or skew timings. */
 function exclusive<T>(work: (opened: OpenedBackend) => Promise<T>): Promise<T> {
-  opened ??= openBackend();
+  opened ??= openStudioBackend();
   const backend = opened;
   const run = queue.then(async () => work(await backend));
   queue = run.catch(() => undefined);
@@ -53,7 +44,7 @@ function exclusive<T>(work: (opened: OpenedBackend) => Promise<T>): Promise<T> {
 
 /** A fresh device after the last was lost: the work queued from now on runs on it. */
 function reopenBackend(): Promise<OpenedBackend> {
-  opened = openBackend();
+  opened = openStudioBackend();
   return opened;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { autoBackendKind } from '../engine/open-backend';
 import { parseArgs } from './args';
-import { autoBackendKind, backendChoice } from './backend-choice';
+import { backendChoice } from './backend-choice';
 
 describe('the benchmarks’ backend choice', () => {
   it('takes WebGPU on a hardware adapter, the CPU backend on a fallback adapter or without WebGPU', () => {

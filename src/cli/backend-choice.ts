@@ -7,31 +7,14 @@
  * cores, so one process alone is ~2× faster on the CPU backend; one CPU-backend process per core
  * (`bench accuracy --jobs`) makes it ~4×.
  */
-import type { Backend } from '../engine/backend';
-import { CpuBackend } from '../engine/cpu/cpu-backend';
-import { type GpuAdapterSummary, GpuBackend } from '../engine/gpu/gpu-backend';
-import { GpuUnavailableError } from '../engine/gpu/gpu-errors';
+import type { GpuAdapterSummary } from '../engine/gpu/gpu-backend';
 import { nodeWebGpu } from '../engine/gpu/node-webgpu';
+import { type ChosenBackend, openBackend } from '../engine/open-backend';
 import { type ParsedArgs, UsageError } from './args';
 import { stringOption } from './studio-inputs';
 
 export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
-
-/** What `auto` runs on, given the WebGPU adapter (null: no WebGPU at all). */
-export function autoBackendKind(
-  adapter: Pick<GpuAdapterSummary, 'isFallbackAdapter'> | null,
-): Backend['kind'] {
-  return adapter && !adapter.isFallbackAdapter ? 'webgpu' : 'cpu';
-}
-
-export interface ChosenBackend {
-  backend: Backend;
-  /** The WebGPU adapter, when one was opened (also when auto then chose the CPU over it). */
-  adapter: GpuAdapterSummary | null;
-  /** Why this backend, in a few words. */
-  reason: string;
-}
 
 /** `--backend` (or `--cpu`), `fallback` when neither is given. */
 export function backendChoice(args: ParsedArgs, fallback: BackendChoice): BackendChoice {
@@ -43,25 +26,8 @@ export function backendChoice(args: ParsedArgs, fallback: BackendChoice): Backen
   return choice as BackendChoice;
 }
 
-export async function openChosenBackend(choice: BackendChoice): Promise<ChosenBackend> {
-  if (choice === 'cpu') return { backend: new CpuBackend(), adapter: null, reason: 'asked for' };
-  let gpu: GpuBackend;
-  try {
-    gpu = await GpuBackend.create(await nodeWebGpu());
-  } catch (error) {
-    if (choice === 'webgpu' || !(error instanceof GpuUnavailableError)) throw error;
-    return { backend: new CpuBackend(), adapter: null, reason: `no WebGPU (${error.message})` };
-  }
-  if (choice === 'webgpu') return { backend: gpu, adapter: gpu.adapter, reason: 'asked for' };
-  if (autoBackendKind(gpu.adapter) === 'webgpu') {
-    return { backend: gpu, adapter: gpu.adapter, reason: 'a hardware WebGPU adapter' };
-  }
-  gpu.destroy();
-  return {
-    backend: new CpuBackend(),
-    adapter: gpu.adapter,
-    reason: 'the WebGPU adapter is a fallback (CPU) adapter, slower than the CPU backend',
-  };
+export function openChosenBackend(choice: BackendChoice): Promise<ChosenBackend> {
+  return openBackend({ prefer: choice, gpu: nodeWebGpu });
 }
 
 /** The adapter in words: its description, or vendor and architecture. */

@@ -13,7 +13,7 @@ import { type FrozenClip, loadFrozenClip } from '../train/frozen-clip';
 import type { InputImage, LabelledExample, TaskData } from '../train/task-data';
 import { type ParsedArgs, UsageError } from './args';
 import { loadModel } from './commands/zero-shot';
-import { openBackend } from './engine-backend';
+import { openCommandBackend } from './engine-backend';
 
 export interface OpenedModel {
   clip: FrozenClip;
@@ -27,7 +27,7 @@ export async function openModel(
 ): Promise<OpenedModel> {
   const files = await loadModel(spec);
   const identity = await modelIdentity(files, spec);
-  return { clip: loadFrozenClip(files, await openBackend(args)), identity };
+  return { clip: loadFrozenClip(files, await openCommandBackend(args)), identity };
 }
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {

@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { GpuAdapterSummary } from '../../engine/gpu/gpu-backend';
+import type { ChosenBackend } from '../../engine/open-backend';
 import type { MethodId } from '../../methods/method';
 import type { TaskInfo } from '../../tasks/task-index';
 import {
@@ -27,7 +28,7 @@ import {
 import { loadFrozenClip } from '../../train/frozen-clip';
 import type { TaskData } from '../../train/task-data';
 import type { ParsedArgs } from '../args';
-import { adapterName, backendChoice, type ChosenBackend, openChosenBackend } from '../backend-choice';
+import { adapterName, backendChoice, openChosenBackend } from '../backend-choice';
 import { chooseMethods, chooseTasks, countsOption, readTaskIndex, SHIPPED_TASKS_DIR } from '../bench-options';
 import { jobsOption, passedOptions, runJsonJobs } from '../child-jobs';
 import { emit, table } from '../output';

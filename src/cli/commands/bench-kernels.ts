@@ -5,7 +5,7 @@ import { MATMUL_VARIANTS, type MatmulVariant, matmulRaw, matmulSpec } from '../.
 import { Random } from '../../engine/random';
 import { Tape } from '../../engine/tape';
 import { type ParsedArgs, UsageError } from '../args';
-import { openBackend } from '../engine-backend';
+import { openCommandBackend } from '../engine-backend';
 import { emit, formatBytes, table } from '../output';
 
 interface MatmulShape {
@@ -180,7 +180,7 @@ const isMatmulVariant = (value: string | true): value is MatmulVariant =>
   MATMUL_VARIANTS.some((variant) => variant === value);
 
 export async function benchKernels(args: ParsedArgs): Promise<number> {
-  const backend = await openBackend(args);
+  const backend = await openCommandBackend(args);
   const repetitions = args.options.has('quick') ? 1 : 3;
   const shapeSet = args.options.get('shapes') ?? 'vit';
   if (shapeSet !== 'vit' && shapeSet !== 'small') throw new UsageError('--shapes must be vit or small');

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { checkClipParity, PARITY_FIXTURE } from '../../clip/parity';
 import { readModelDir } from '../../clip/sources/node-dir';
 import type { ParsedArgs } from '../args';
-import { openBackend } from '../engine-backend';
+import { openCommandBackend } from '../engine-backend';
 import { emit, formatError, table } from '../output';
 import { stringOption } from '../studio-inputs';
 
@@ -25,7 +25,7 @@ export async function checkClip(args: ParsedArgs): Promise<number> {
         : `${fixturePath}: ${error.message}`,
     );
   });
-  const report = await checkClipParity(files, fixture, await openBackend(args));
+  const report = await checkClipParity(files, fixture, await openCommandBackend(args));
   emit(args.options.has('json'), report, () =>
     [
       `model ${spec}: ${report.texts} texts and ${report.images} images from ${PARITY_FIXTURE}`,

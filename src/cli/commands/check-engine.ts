@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ClipBlockFixture } from '../../engine/check/clip-block-fixture';
 import { runEngineSelfTest } from '../../engine/check/self-test';
 import type { ParsedArgs } from '../args';
-import { openBackend } from '../engine-backend';
+import { openCommandBackend } from '../engine-backend';
 import { emit, formatError, table } from '../output';
 
 const BLOCK_FIXTURE = new URL('../../../fixtures/engine/clip_block.safetensors', import.meta.url);
@@ -12,7 +12,7 @@ const BLOCK_FIXTURE = new URL('../../../fixtures/engine/clip_block.safetensors',
  * CLIP residual attention blocks (with and without checkpointing) against PyTorch autograd.
  */
 export async function checkEngine(args: ParsedArgs): Promise<number> {
-  const backend = await openBackend(args);
+  const backend = await openCommandBackend(args);
   const ops = await runEngineSelfTest(backend, { finiteDifferences: true });
   const clipBlock = await new ClipBlockFixture(readFileSync(BLOCK_FIXTURE)).check(backend);
   const passed = ops.passed && clipBlock.every((r) => r.passed);

@@ -10,7 +10,7 @@ import {
   parseMethodFixture,
 } from '../../methods/check/method-gradients';
 import { type ParsedArgs, UsageError } from '../args';
-import { openBackend } from '../engine-backend';
+import { openCommandBackend } from '../engine-backend';
 import { emit, formatError, table } from '../output';
 
 const EMBEDDED_MODEL_DIR = new URL('../../../models/tiny-clip/', import.meta.url).pathname;
@@ -32,7 +32,7 @@ export async function checkMethods(args: ParsedArgs): Promise<number> {
   const names = (await readdir(fixturesDir)).filter((name) => name.endsWith('.safetensors')).sort();
   if (names.length === 0) throw new Error(`${fixturesDir} has no .safetensors fixtures`);
 
-  const backend = await openBackend(args);
+  const backend = await openCommandBackend(args);
   const files = await readModelDir(modelDir);
   const model = loadClipModel(files, backend);
   const tokenizer = ClipTokenizer.fromJson(files.tokenizer, files.tokenizerConfig ?? undefined);
