@@ -6,6 +6,7 @@
 import type { ClipModel } from '../src/clip/clip-model';
 import { decodeImageBlob } from '../src/clip/decode/browser-decode';
 import { DEFAULT_TEMPLATE } from '../src/clip/zero-shot';
+import { messageOf } from '../src/common/message-of';
 import { type ClassScore, PromptSetPredictor } from '../src/prompts/predict';
 import { type PromptSet, parsePromptSet } from '../src/prompts/prompt-set';
 import { type PromptSetSummary, promptSetSummary } from '../src/prompts/prompt-set-summary';
@@ -32,8 +33,6 @@ export interface ImagePredictions {
   /** In the order of the documents asked for. */
   sets: PromptSetPrediction[];
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Zero-shot CLIP as a prompt set over `set`'s classes with CLIP's default template: nothing learned. */
 function zeroShotSet(set: PromptSet): PromptSet {

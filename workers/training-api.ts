@@ -1,6 +1,8 @@
 // The training half of the engine worker's API: Train & Compare's sessions of runs side by side. A session's
 // runs train outside the engine's `exclusive` queue, taking turns step by step, so zero-shot and
 // prediction asked for meanwhile run between their steps instead of waiting for the session to end.
+
+import { messageOf } from '../src/common/message-of';
 import type { Hyperparameters, MethodId } from '../src/methods/method';
 import { methodDefinition } from '../src/methods/registry';
 import type { MultitaskResult } from '../src/multitask/multitask-trainer';
@@ -189,7 +191,7 @@ export function createTrainingApi(exclusive: Exclusive, reopenBackend: () => Pro
               batcher.push({ runId, type: 'done', status, report });
             })
             .catch((error: unknown) => {
-              const message = error instanceof Error ? error.message : String(error);
+              const message = messageOf(error);
               batcher.push({
                 runId,
                 type: 'failed',

@@ -1,3 +1,4 @@
+import { messageOf } from '../common/message-of';
 import { parseArgs, UsageError } from './args';
 import { checkOptions } from './command-options';
 import { benchAccuracy } from './commands/bench-accuracy';
@@ -101,7 +102,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     checkOptions(name, args);
     return await command(args);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     if (args.options.has('json')) process.stdout.write(`${JSON.stringify({ error: message })}\n`);
     process.stderr.write(`prompt-studio ${name}: ${message}\n`);
     return error instanceof UsageError ? 2 : 1;

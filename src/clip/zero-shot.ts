@@ -19,6 +19,17 @@ export function fillTemplate(template: string, className: string): string {
   return template.replaceAll('{}', className);
 }
 
+/** Templates one per line, blank lines skipped; each needs a `{}` for the class name. `from` names the text in errors. */
+export function parseTemplates(text: string, from: string): string[] {
+  const templates = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0);
+  if (templates.length === 0) throw new Error(`${from} has no templates`);
+  for (const template of templates) fillTemplate(template, 'x');
+  return templates;
+}
+
 /** Every template for every class, class-major: [class 0 × templates…, class 1 × templates…, …]. */
 export function classPrompts(classNames: readonly string[], templates: readonly string[]): string[] {
   return classNames.flatMap((name) => templates.map((template) => fillTemplate(template, name)));

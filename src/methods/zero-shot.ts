@@ -6,7 +6,7 @@
  */
 import type { ClipModel } from '../clip/clip-model';
 import type { ClipTokenizer } from '../clip/tokenizer';
-import { classPrompts, DEFAULT_TEMPLATE, fillTemplate } from '../clip/zero-shot';
+import { classPrompts, DEFAULT_TEMPLATE, parseTemplates } from '../clip/zero-shot';
 import { cosineLogits } from '../engine/ops/cosine-logits';
 import { l2Normalize } from '../engine/ops/l2-normalize';
 import { matmul } from '../engine/ops/matmul';
@@ -19,17 +19,6 @@ import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, Prom
 
 /** Prompts per text-tower pass: bounds the activations alive at once for long class lists × templates. */
 const PROMPTS_PER_PASS = 64;
-
-/** Templates one per line; each needs a `{}` for the class name. */
-export function parseTemplates(text: string): string[] {
-  const templates = text
-    .split('\n')
-    .map((line) => line.trim())
-    .filter((line) => line.length > 0);
-  if (templates.length === 0) throw new Error('zero-shot: no templates');
-  for (const template of templates) fillTemplate(template, 'x');
-  return templates;
-}
 
 /**
  * Frozen class text features [K, projection], unit rows: every template filled with every class name
@@ -114,6 +103,10 @@ export const zeroShot: MethodDefinition = {
   training: null,
   create(context, hyperparameters) {
     const settings = new MethodSettings('zero-shot', zeroShot.defaults, hyperparameters);
-    return new ZeroShotClip(context, settings.values, parseTemplates(settings.string('templates')));
+    return new ZeroShotClip(
+      context,
+      settings.values,
+      parseTemplates(settings.string('templates'), 'zero-shot'),
+    );
   },
 };

@@ -26,10 +26,3 @@ export function setLearnables(
     t.backend.write(t, value.data);
   }
 }
-
-/** Host copies of a method's learnables, as a result keeps them. */
-export async function learnableValues(method: PromptMethod): Promise<Record<string, HostTensor>> {
-  const out: Record<string, HostTensor> = {};
-  for (const [name, t] of method.learnables) out[name] = { shape: [...t.shape], data: await t.read() };
-  return out;
-}

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import { cpu } from '../engine/testing/backends';
 import { methodDefinition } from '../methods/registry';
-import { trainMultitaskSurvivingDeviceLoss } from '../train/device-recovery';
+import { trainMultitaskSurvivingDeviceLoss } from '../testing/device-loss';
 import { evaluationReport, methodLogits } from '../train/evaluate';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';

@@ -80,7 +80,7 @@ export type MultitaskEvent =
     }
   | { type: 'done'; result: MultitaskResult };
 
-/** A run's state at an epoch's end, as plain arrays: it survives the GPU device (see device-recovery.ts). */
+/** A run's state at an epoch's end, as plain arrays: it survives the GPU device (see TrainingSession.restart). */
 export interface MultitaskCheckpoint {
   method: MethodId;
   tasks: string[];

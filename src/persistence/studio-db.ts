@@ -98,12 +98,6 @@ export async function getAll<T extends Stored>(store: StoreName): Promise<T[]> {
   )) ?? []) as T[];
 }
 
-export async function getOne<T extends Stored>(store: StoreName, id: string): Promise<T | undefined> {
-  return (await transact([store], 'readonly', `reading ${store}/${id}`, (t) =>
-    t.objectStore(store).get(id),
-  )) as T | undefined;
-}
-
 /** Writes records to several stores at once (a task with its images): all of them, or none. */
 export async function putAll(
   records: Partial<Record<StoreName, readonly Stored[]>>,

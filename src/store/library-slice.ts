@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand';
+import { messageOf } from '../common/message-of';
 import type { StoredPromptSet, StoredRun } from '../persistence/records';
 import { deleteAll, getAll, put } from '../persistence/studio-db';
 import type { ContextWords } from '../prompts/text-contexts';
@@ -51,7 +52,6 @@ export interface LibrarySlice {
   toggleNearestWords(id: string): Promise<void>;
 }
 
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 const newestFirst = <T extends { createdAt: number }>(records: T[]) =>
   records.sort((a, b) => b.createdAt - a.createdAt);
 

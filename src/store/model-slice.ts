@@ -3,6 +3,7 @@ import type { StateCreator } from 'zustand';
 import type { LoadedModel, ModelSource } from '../../workers/clip-api';
 import type { ClipParityReport } from '../clip/parity';
 import type { FileProgress } from '../clip/sources/fetch-file';
+import { messageOf } from '../common/message-of';
 import { engineClient } from '../worker-client/engine-client';
 import type { StudioState } from './studio-store';
 
@@ -50,8 +51,6 @@ export interface ModelSlice {
   startOnnxruntime(): Promise<void>;
   checkParity(): Promise<void>;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function describeSource(source: ModelSource): string {
   if (source.kind === 'embedded') return 'the embedded model';

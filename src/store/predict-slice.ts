@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import type { ImagePredictions } from '../../workers/prompt-api';
+import { messageOf } from '../common/message-of';
 import { engineClient } from '../worker-client/engine-client';
 import type { StudioState } from './studio-store';
 
@@ -35,8 +36,6 @@ export interface PredictSlice {
   setPredictTopK(k: number): Promise<void>;
   runPrediction(): Promise<void>;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export const createPredictSlice: StateCreator<StudioState, [], [], PredictSlice> = (set, get) => {
   const update = (change: Partial<PredictState>) => set({ predict: { ...get().predict, ...change } });

@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand';
+import { messageOf } from '../common/message-of';
 import { requestPersistentStorage, type StorageStatus, storageUsage } from '../persistence/storage-status';
 import type { StudioState } from './studio-store';
 
@@ -16,8 +17,6 @@ export interface StorageSlice {
   /** Re-reads the usage: call it after writing to or deleting from the studio database. */
   refreshStorage(): Promise<void>;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export const createStorageSlice: StateCreator<StudioState, [], [], StorageSlice> = (set, get) => {
   const update = (change: Partial<StorageState>) => set({ storage: { ...get().storage, ...change } });

@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { EngineDescription } from '../../workers/engine.worker';
+import { messageOf } from '../common/message-of';
 import type { SelfTestReport } from '../engine/check/self-test';
 import { engineClient } from '../worker-client/engine-client';
 import { createLibrarySlice, type LibrarySlice } from './library-slice';
@@ -40,8 +41,6 @@ export interface StudioState
   runSelfTest(): Promise<void>;
   setFiniteDifferences(enabled: boolean): void;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export const useStudioStore = create<StudioState>()((set, get, store) => ({
   ...createModelSlice(set, get, store),

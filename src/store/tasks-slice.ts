@@ -1,4 +1,5 @@
 import type { StateCreator } from 'zustand';
+import { messageOf } from '../common/message-of';
 import { deleteAll, getAll, putAll, StorageError } from '../persistence/studio-db';
 import { type DroppedPath, placeDroppedFiles, type SkippedFile } from '../tasks/dropped-paths';
 import { checkImageFile } from '../tasks/image-file-check';
@@ -87,8 +88,6 @@ export interface TasksSlice {
   /** What the engine worker trains and evaluates on; throws a message for the user if it cannot train. */
   taskPayloadFor(taskId: string): Promise<TaskPayload>;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** Files checked (or pack images fetched) at once: enough to overlap reads and decodes, few enough for 2 cores. */
 const CONCURRENCY = 4;

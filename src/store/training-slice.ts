@@ -1,6 +1,7 @@
 import { proxy } from 'comlink';
 import type { StateCreator } from 'zustand';
 import type { TrainingRunRequest, TrainingUpdate } from '../../workers/training-api';
+import { messageOf } from '../common/message-of';
 import type { Hyperparameters, HyperValue } from '../methods/method';
 import { methodDefinition } from '../methods/registry';
 import type { StoredPromptSet, StoredRun } from '../persistence/records';
@@ -79,8 +80,6 @@ export interface TrainingSlice {
   restartTrainingRun(runId: string): Promise<void>;
   viewTrainingSession(sessionId: string): void;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 /** The choice's hyperparameters: its method's paper defaults with the edits typed over them. */
 export function choiceHyperparameters(

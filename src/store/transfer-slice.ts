@@ -6,6 +6,7 @@ import type {
   TransferStep,
   TransferUpdate,
 } from '../../workers/transfer-api';
+import { messageOf } from '../common/message-of';
 import type { MethodId } from '../methods/method';
 import type { StoredMatrix } from '../persistence/records';
 import { getAll, put } from '../persistence/studio-db';
@@ -75,8 +76,6 @@ export interface TransferSlice {
 }
 
 export const groupKey = (matrixId: string, group: readonly string[]) => `${matrixId}:${group.join('+')}`;
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 const DEFAULT_METHOD = TRANSFER_METHODS[0]?.id ?? 'coop';
 

@@ -2,6 +2,7 @@ import { proxy } from 'comlink';
 import type { StateCreator } from 'zustand';
 import type { ZeroShotRequest, ZeroShotResult, ZeroShotRuntime } from '../../workers/clip-api';
 import { DEFAULT_TEMPLATE } from '../clip/zero-shot';
+import { messageOf } from '../common/message-of';
 import type { TaskInfo } from '../tasks/task-index';
 import type { ZeroShotProgress } from '../tasks/zero-shot-task';
 import { engineClient } from '../worker-client/engine-client';
@@ -26,8 +27,6 @@ export interface ZeroShotSlice {
   setZeroShotOptions(options: Partial<ZeroShotRequest>): void;
   runZeroShot(): Promise<void>;
 }
-
-const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export const createZeroShotSlice: StateCreator<StudioState, [], [], ZeroShotSlice> = (set, get) => {
   const update = (change: Partial<ZeroShotState>) => set({ zeroShot: { ...get().zeroShot, ...change } });

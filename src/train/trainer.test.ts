@@ -3,7 +3,7 @@ import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import { cpu, testGpuBackend } from '../engine/testing/backends';
 import type { MethodId } from '../methods/method';
 import { methodDefinition } from '../methods/registry';
-import { trainSurvivingDeviceLoss } from './device-recovery';
+import { trainSurvivingDeviceLoss } from '../testing/device-loss';
 import { FeatureCache } from './feature-cache';
 import type { FrozenClip } from './frozen-clip';
 import type { TaskData } from './task-data';

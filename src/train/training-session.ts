@@ -8,8 +8,9 @@
  * Either way a run reports on its first task, the one the session compares the methods on.
  *
  * A run that fails reports why and leaves the others running. When the GPU device is lost, a run keeps its
- * last epoch checkpoint, and `restart` continues it from there on a model rebuilt on a fresh device (see
- * device-recovery.ts, which does the same unattended); an MVLPT run continues in the stage it was in.
+ * last epoch checkpoint, and `restart` continues it from there on a model rebuilt on a fresh device (the
+ * trainers' tests do the same unattended, src/testing/device-loss.ts); an MVLPT run continues in the stage
+ * it was in.
  */
 import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import type { Hyperparameters, MethodDefinition } from '../methods/method';

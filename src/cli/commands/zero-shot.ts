@@ -11,8 +11,8 @@ import {
   classPrompts,
   classTextFeatures,
   DEFAULT_TEMPLATE,
-  fillTemplate,
   type Matrix,
+  parseTemplates,
   stackRows,
   zeroShotLogits,
 } from '../../clip/zero-shot';
@@ -116,21 +116,12 @@ export async function zeroShot(args: ParsedArgs): Promise<number> {
 async function readTemplates(template: string | undefined, file: string | undefined): Promise<string[]> {
   if (template !== undefined && file !== undefined)
     throw new UsageError('give --template or --templates, not both');
-  const templates = file
-    ? (await readFile(file, 'utf8'))
-        .split('\n')
-        .map((line) => line.trim())
-        .filter((line) => line.length > 0)
-    : [template ?? DEFAULT_TEMPLATE];
-  if (templates.length === 0) throw new UsageError(`${file} has no templates`);
-  for (const t of templates) {
-    try {
-      fillTemplate(t, 'x');
-    } catch (error) {
-      throw new UsageError((error as Error).message);
-    }
+  const text = file ? await readFile(file, 'utf8') : (template ?? DEFAULT_TEMPLATE);
+  try {
+    return parseTemplates(text, file ?? '--template');
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  return templates;
 }
 
 /** `embedded`, a folder in the Hub layout, or a Hub model id (needs the network). */

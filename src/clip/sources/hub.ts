@@ -51,14 +51,6 @@ export async function hubCacheStatus(
   );
 }
 
-/** Forgets a repository's cached files (to free the space, or to download them again). */
-export async function deleteHubCache(repoId: string, options: Pick<HubOptions, 'revision' | 'cache'> = {}) {
-  const cache = await openCache(options);
-  await Promise.all(
-    Object.values(MODEL_FILES).map((f) => cache?.delete(hubFileUrl(repoId, f, options.revision))),
-  );
-}
-
 async function openCache(options: Pick<HubOptions, 'cache'>): Promise<Cache | null> {
   if (options.cache !== undefined) return options.cache;
   return globalThis.caches ? globalThis.caches.open(CACHE_NAME) : null;

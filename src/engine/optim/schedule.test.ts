@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fixture from './fixtures/optimizers.json';
-import { cosineWithConstantWarmup, linearWarmupCosine } from './schedule';
+import { cosineWithConstantWarmup } from './schedule';
 
 describe('cosineWithConstantWarmup', () => {
   // CoOp's ViT-B/16 50-epoch configuration, with 4 optimizer steps per epoch.
@@ -33,25 +33,15 @@ describe('cosineWithConstantWarmup', () => {
   });
 });
 
-describe('linearWarmupCosine', () => {
-  const schedule = linearWarmupCosine({ baseLr: 0.01, totalSteps: 100, warmupSteps: 10, minLr: 1e-4 });
-
-  it('ramps from 0 and anneals to the minimum at totalSteps', () => {
-    expect(schedule(0)).toBe(0);
-    expect(schedule(9)).toBeCloseTo(0.009, 15); // last warm-up step
-    expect(schedule(10)).toBe(0.01); // first cosine step
-    expect(schedule(99)).toBeCloseTo(1e-4 + 0.5 * (0.01 - 1e-4) * (1 + Math.cos((Math.PI * 89) / 90)), 15);
-    expect(schedule(100)).toBeCloseTo(1e-4, 15);
-    expect(schedule(250)).toBeCloseTo(1e-4, 15);
-  });
-
-  it('anneals to 0 by default and accepts no warm-up', () => {
-    const plain = linearWarmupCosine({ baseLr: 0.5, totalSteps: 4, warmupSteps: 0 });
-    const expected = [0.5, 0.25 * (1 + Math.SQRT1_2), 0.25, 0.25 * (1 - Math.SQRT1_2), 0];
-    for (const [step, lr] of expected.entries()) expect(plain(step)).toBeCloseTo(lr, 15);
-  });
-
+describe('the schedules’ step counts', () => {
   it('rejects steps that are not counts', () => {
+    const schedule = cosineWithConstantWarmup({
+      baseLr: 0.01,
+      totalEpochs: 10,
+      warmupEpochs: 1,
+      warmupLr: 1e-5,
+      stepsPerEpoch: 10,
+    });
     expect(() => schedule(-1)).toThrow(RangeError);
     expect(() => schedule(1.5)).toThrow(RangeError);
   });

@@ -43,32 +43,3 @@ export function cosineWithConstantWarmup(options: CosineWithConstantWarmupOption
     return cosineAnneal(baseLr, 0, (epoch - warmupEpochs) / totalEpochs);
   };
 }
-
-export interface LinearWarmupCosineOptions {
-  baseLr: number;
-  totalSteps: number;
-  warmupSteps: number;
-  minLr?: number;
-}
-
-/**
- * Per-step linear warm-up from 0, then half a cosine from `baseLr` down to `minLr` (default 0), with
- * transformers' `get_cosine_schedule_with_warmup` conventions: step s < w runs at baseLr·s/w (step 0 at 0),
- * step w at baseLr, and `minLr` is reached at step `totalSteps`, one past the last update.
- */
-export function linearWarmupCosine({
-  baseLr,
-  totalSteps,
-  warmupSteps,
-  minLr = 0,
-}: LinearWarmupCosineOptions): LrSchedule {
-  requireCount('totalSteps', totalSteps, 1);
-  requireCount('warmupSteps', warmupSteps, 0);
-  if (warmupSteps > totalSteps)
-    throw new RangeError(`warmupSteps ${warmupSteps} exceeds totalSteps ${totalSteps}`);
-  return (step) => {
-    requireCount('step', step, 0);
-    if (step < warmupSteps) return (baseLr * step) / warmupSteps;
-    return cosineAnneal(baseLr, minLr, (step - warmupSteps) / Math.max(1, totalSteps - warmupSteps));
-  };
-}

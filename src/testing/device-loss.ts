@@ -1,7 +1,7 @@
 /**
- * Training that survives a lost GPU device (a driver reset, a backgrounded tab): a run keeps its last epoch
- * checkpoint, and when the device goes, `reopen` builds the frozen CLIP on a fresh one and the run continues
- * from that checkpoint, arriving where an uninterrupted run would. The same for one task and for several.
+ * For the trainers' tests: a run that loses its GPU device mid-way continues from its last epoch checkpoint
+ * on a reopened model, as the studio's sessions do (`TrainingSession.restart`), and must arrive where an
+ * uninterrupted run would. The same for one task and for several.
  */
 import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import {
@@ -11,14 +11,14 @@ import {
   type MultitaskRun,
   trainMultitask,
 } from '../multitask/multitask-trainer';
-import type { FrozenClip } from './frozen-clip';
+import type { FrozenClip } from '../train/frozen-clip';
 import {
   type TrainingCheckpoint,
   type TrainingHooks,
   type TrainingResult,
   type TrainingRun,
   trainRun,
-} from './trainer';
+} from '../train/trainer';
 
 type Reopen = (lost: GpuDeviceLostError) => Promise<FrozenClip>;
 
