@@ -1,24 +1,25 @@
 #!/usr/bin/env node
 // Installs the system pieces the tests need, or stops with one line saying what to install.
 //   --browser  Debian's chromium (SwiftShader WebGPU for Playwright) and libvulkan1 (Dawn in Node)
-//   --python   Debian's python3-torch and python3-onnx, for fixtures and the model-building pipeline
+//   --python   the Python modules of scripts/system-requirements.mjs, for fixtures and the model pipeline
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { BROWSER_PACKAGES, PYTHON, PYTHON_MODULES } from './system-requirements.mjs';
 
 const want = new Set(process.argv.slice(2));
 const missing = [];
 
 const hasLibrary = (name) => spawnSync('sh', ['-c', `ldconfig -p | grep -q ${name}`]).status === 0;
 const pythonHas = (module) =>
-  existsSync('/usr/bin/python3') && spawnSync('/usr/bin/python3', ['-c', `import ${module}`]).status === 0;
+  existsSync(PYTHON) && spawnSync(PYTHON, ['-c', `import ${module}`]).status === 0;
 
 if (want.has('--browser')) {
-  if (!existsSync('/usr/bin/chromium')) missing.push('chromium');
-  if (!hasLibrary('libvulkan.so.1')) missing.push('libvulkan1');
+  if (!existsSync(BROWSER_PACKAGES.chromium)) missing.push('chromium');
+  if (!hasLibrary(BROWSER_PACKAGES.libvulkan1)) missing.push('libvulkan1');
 }
 if (want.has('--python')) {
-  if (!pythonHas('torch')) missing.push('python3-torch');
-  if (!pythonHas('onnx')) missing.push('python3-onnx');
+  if (!existsSync(PYTHON)) missing.push('python3');
+  for (const [module, pkg] of Object.entries(PYTHON_MODULES)) if (!pythonHas(module)) missing.push(pkg);
 }
 
 if (missing.length > 0) {

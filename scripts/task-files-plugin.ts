@@ -3,9 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Plugin } from 'vite';
-import { readImageFolder, SPLITS } from '../src/tasks/image-folder';
-import type { TaskFileListing } from '../src/tasks/task-files';
-import { parseTaskIndex } from '../src/tasks/task-index';
+import { readImageFolder, SPLITS } from '../src/tasks/image-folder.ts';
+import type { TaskFileListing } from '../src/tasks/task-files.ts';
+import { parseTaskIndex } from '../src/tasks/task-index.ts';
 
 const LISTING = 'tasks/files.json';
 

@@ -10,7 +10,8 @@
 import type { Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { byCodeUnits } from './file-order';
+// With its extension: Vite's config loader reaches this file through scripts/task-files-plugin.ts.
+import { byCodeUnits } from './file-order.ts';
 
 export const SPLITS = ['train', 'test'] as const;
 export type Split = (typeof SPLITS)[number];
