@@ -48,6 +48,11 @@ export class ClipTokenizer {
     return new ClipTokenizer(tokenizer, idOf('bos_token', DEFAULT_BOS), eos, pad);
   }
 
+  /** Content tokens of `text` (no start or end token), untruncated: whether it fits a context. */
+  tokenCount(text: string): number {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids.length;
+  }
+
   /**
    * Tokenises each text to exactly `contextLength` ids. Long texts lose their last content tokens, never the
    * end-of-text token (HF's truncation=True and OpenAI's clip.tokenize(truncate=True) agree on this).

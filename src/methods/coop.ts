@@ -99,6 +99,6 @@ export const coop: MethodDefinition = {
   },
   training: COOP_TRAINING,
   create(context, hyperparameters) {
-    return new ContextOptimization(context, new MethodSettings('coop', coop.defaults, hyperparameters));
+    return new ContextOptimization(context, new MethodSettings('coop', coop.defaults, hyperparameters, context));
   },
 };

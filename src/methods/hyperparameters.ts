@@ -1,8 +1,11 @@
-import type { Hyperparameters } from './method';
+import { boundsFor, checkHyperparameters } from './hyperparameter-bounds';
+import type { Hyperparameters, MethodContext, MethodId } from './method';
 
 /**
  * A method's hyperparameters: the given ones over its defaults, read back with their types checked. Keys
- * the method does not know are refused, so a misspelt option fails loudly instead of being ignored.
+ * the method does not know are refused, so a misspelt option fails loudly instead of being ignored. With the
+ * method's context, every value is checked against its type and its range for that model and those classes
+ * (hyperparameter-bounds.ts) here, before the method makes any tensor.
  */
 export class MethodSettings {
   readonly values: Hyperparameters;
@@ -11,6 +14,7 @@ export class MethodSettings {
     private readonly method: string,
     defaults: Hyperparameters,
     given: Hyperparameters = {},
+    context?: MethodContext,
   ) {
     const unknown = Object.keys(given).filter((key) => !Object.hasOwn(defaults, key));
     if (unknown.length > 0) {
@@ -19,6 +23,14 @@ export class MethodSettings {
       );
     }
     this.values = { ...defaults, ...given };
+    if (context) {
+      const { model, tokenizer, classNames, tasks } = context;
+      checkHyperparameters(
+        method as MethodId,
+        this.values,
+        boundsFor(model.config, tokenizer, classNames, tasks),
+      );
+    }
   }
 
   number(key: string, check: { integer?: boolean; min?: number } = {}): number {

@@ -46,3 +46,8 @@ export function taskClassMask(tasks: readonly MethodTask[], sampleTasks: readonl
   });
   return mask;
 }
+
+/** A task's name as SoftCPT's task prompt reads it: "dtd_textures" → "dtd textures". */
+export function taskPhrase(name: string): string {
+  return name.replace(/[_-]+/g, ' ').trim();
+}

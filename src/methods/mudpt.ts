@@ -265,7 +265,7 @@ export const mudpt: MethodDefinition = {
   create(context, hyperparameters) {
     return new MultimodalDeepSymphysisPromptTuning(
       context,
-      new MethodSettings('mudpt', mudpt.defaults, hyperparameters),
+      new MethodSettings('mudpt', mudpt.defaults, hyperparameters, context),
     );
   },
 };

@@ -35,18 +35,13 @@ import type {
   PromptMethod,
   TrainingDefaults,
 } from './method';
-import { unionClassNames } from './method-tasks';
+import { taskPhrase, unionClassNames } from './method-tasks';
 import { CLASS_TOKEN_POSITIONS, TextPrompts } from './text-prompts';
 
 export const TASK_CONTEXT = 'task_prompt_learner.ctx';
 export const META_NETWORK = 'prompt_gen.proj';
 /** The reference's init of both: nn.init.normal_(std=0.02). */
 const INIT_STD = 0.02;
-
-/** How a task's name reads inside its prompt. */
-export function taskPhrase(name: string): string {
-  return name.replace(/[_-]+/g, ' ').trim();
-}
 
 function checkTasks(context: MethodContext): readonly MethodTask[] {
   const { tasks, classNames } = context;
@@ -167,6 +162,9 @@ export const softcpt: MethodDefinition = {
   training: SOFTCPT_TRAINING,
   requiresTasks: true,
   create(context, hyperparameters) {
-    return new SoftContextSharing(context, new MethodSettings('softcpt', softcpt.defaults, hyperparameters));
+    return new SoftContextSharing(
+      context,
+      new MethodSettings('softcpt', softcpt.defaults, hyperparameters, context),
+    );
   },
 };

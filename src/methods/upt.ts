@@ -243,6 +243,6 @@ export const upt: MethodDefinition = {
   // MVLPT trains CoOp, VPT and UPT with one recipe (§4 "Training Details").
   training: VPT_TRAINING,
   create(context, hyperparameters) {
-    return new UnifiedPromptTuning(context, new MethodSettings('upt', upt.defaults, hyperparameters));
+    return new UnifiedPromptTuning(context, new MethodSettings('upt', upt.defaults, hyperparameters, context));
   },
 };

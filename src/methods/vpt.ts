@@ -129,7 +129,7 @@ function vptDefinition(id: Variant, title: string, summary: string): MethodDefin
       return new VisualPromptTuning(
         id,
         context,
-        new MethodSettings(id, definition.defaults, hyperparameters),
+        new MethodSettings(id, definition.defaults, hyperparameters, context),
       );
     },
   };

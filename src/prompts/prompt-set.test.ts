@@ -9,6 +9,7 @@ import { trainRun } from '../train/trainer';
 import { type ModelIdentity, modelIdentity } from './model-identity';
 import { PromptSetPredictor } from './predict';
 import {
+  encodeFloats,
   loadPromptSetTensors,
   type PromptSet,
   parsePromptSet,
@@ -92,8 +93,89 @@ describe('prompt set documents', () => {
       () => edited((d) => (d.tensors['head.bias'].dtype = 'float16')),
       /tensors.head.bias.dtype must be "float32"/,
     ],
+    [
+      'a NaN tensor',
+      () => edited((d) => (d.tensors['head.bias'].data = encodeFloats(Float32Array.of(1, Number.NaN, 2)))),
+      "tensor head.bias holds NaN at element 1: a prompt set's tensors must be finite numbers",
+    ],
+    [
+      'an infinite tensor',
+      () =>
+        edited((d) => (d.tensors['head.weight'].data = encodeFloats(new Float32Array(12).fill(Infinity)))),
+      "tensor head.weight holds Infinity at element 0: a prompt set's tensors must be finite numbers",
+    ],
+    [
+      'a shape too large to allocate, before decoding',
+      () => edited((d) => (d.tensors['head.bias'].shape = [100000, 100000])),
+      'tensor head.bias: shape [100000, 100000] has 10000000000 elements, more than the 67108864 a prompt set’s tensor may hold'.replace(
+        '’',
+        "'",
+      ),
+    ],
+    [
+      'a shape that does not match the data, before decoding',
+      () => edited((d) => (d.tensors['head.bias'].shape = [3000000])),
+      'tensor head.bias: data holds 12 bytes, but shape [3000000] needs 12000000 (float32); the file is truncated or was edited',
+    ],
+    [
+      'a test accuracy given as text',
+      () => edited((d) => (d.metrics.testAccuracy = '5')),
+      'field metrics.testAccuracy must be a fraction from 0 to 1 or null, got "5"',
+    ],
+    [
+      'a test accuracy above 1',
+      () => edited((d) => (d.metrics.testAccuracy = 5.0)),
+      'field metrics.testAccuracy must be a fraction from 0 to 1 or null, got 5',
+    ],
+    [
+      'per-class accuracies for other classes',
+      () => edited((d) => (d.metrics.perClassAccuracy = [1, 0.5])),
+      'field metrics.perClassAccuracy must be null or a list of 3 fractions from 0 to 1 (or null), one per class, got [1,0.5]',
+    ],
+    [
+      'a fractional seed',
+      () => edited((d) => (d.metrics.seed = 1.5)),
+      'field metrics.seed must be a whole number ≥ 0 or null, got 1.5',
+    ],
+    [
+      'a negative learning rate',
+      () => edited((d) => (d.metrics.training = { learningRate: -1 })),
+      'field metrics.training.learningRate must be a finite number ≥ 0, got -1',
+    ],
+    [
+      'a context length given as text',
+      () =>
+        edited((d) => {
+          d.method = 'coop';
+          d.hyperparameters = { n_ctx: '16' };
+        }),
+      'coop: n_ctx must be a whole number ≥ 1, got "16"',
+    ],
   ])('refuse %s with a message saying so', (_, text, message) => {
     expect(() => parsePromptSet(text())).toThrow(message);
+  });
+
+  it('refuse a context longer than the model holds when its bounds are given', () => {
+    const text = edited((d) => {
+      d.method = 'coop';
+      d.hyperparameters = { n_ctx: 100000000 };
+    });
+    expect(() =>
+      parsePromptSet(text, { bounds: { textContext: 32, longestClassName: 2, longestTaskPhrase: 1 } }),
+    ).toThrow(
+      'coop: n_ctx must be a whole number from 1 to 27 (the model\'s text context of 32 tokens less 2 for the longest class name and 3 for start, "." and end), got 100000000',
+    );
+  });
+
+  it('are checked on export as on import: no NaN and no mistyped metric is written', () => {
+    const nan = new Map(set.tensors);
+    nan.set('head.bias', { shape: [3], data: Float32Array.of(0, 0, Number.NEGATIVE_INFINITY) });
+    expect(() => serializePromptSet({ ...set, tensors: nan })).toThrow(
+      "tensor head.bias holds -Infinity at element 2: a prompt set's tensors must be finite numbers",
+    );
+    expect(() => serializePromptSet({ ...set, metrics: { ...set.metrics, testAccuracy: 5 } })).toThrow(
+      'field metrics.testAccuracy must be a fraction from 0 to 1 or null, got 5',
+    );
   });
 
   it('refuse another model, saying whether widths or weights differ', () => {
@@ -167,6 +249,26 @@ describe('model identity', () => {
     expect(identity.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect((await modelIdentity(files([4, 5]), 'other')).sha256).toBe(identity.sha256);
     expect((await modelIdentity(files([4, 6]), 'mine')).sha256).not.toBe(identity.sha256);
+  });
+});
+
+describe.skipIf(modelMissing)('a crafted prompt set on the embedded model', () => {
+  it('is refused at once when its n_ctx cannot fit the text context, before any tensor is made', async () => {
+    const { clip, identity } = await testClip(cpu);
+    const crafted: PromptSet = {
+      ...set,
+      model: identity,
+      method: 'coop',
+      hyperparameters: { n_ctx: 100000000 },
+      task: { name: 'toy', classes: ['red', 'green', 'blue'] },
+      tensors: new Map([['prompt_learner.ctx', { shape: [1, 1], data: Float32Array.of(0) }]]),
+    };
+    const imported = parsePromptSet(serializePromptSet(crafted), { model: identity });
+    const started = performance.now();
+    expect(() => PromptSetPredictor.create(imported, clip)).toThrow(
+      'coop: n_ctx must be a whole number from 1 to 28 (the model\'s text context of 32 tokens less 1 for the longest class name and 3 for start, "." and end), got 100000000',
+    );
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 });
 

@@ -10,11 +10,20 @@
  *
  * Import checks everything it can before anything is used and names each fault: a file that is not JSON,
  * another format or version, a missing field, an unknown method, another model (which of digest or widths),
- * a tensor whose bytes do not fill its shape, and (when loaded into a method) a tensor whose shape is not the
- * one the method has for this model and class count.
+ * a tensor whose bytes do not fill its shape, a tensor holding NaN or ±Infinity, a hyperparameter of the wrong
+ * type or outside its range (hyperparameter-bounds.ts: the range for the loaded model is checked again when
+ * the method is built, before any tensor is made), metrics of the wrong type or range, and (when loaded into
+ * a method) a tensor whose shape is not the one the method has for this model and class count. The same
+ * checks run on export (serializePromptSet), so the studio never writes a file it would refuse.
  */
 import type { HostTensor } from '../clip/clip-weights';
 import { shapeString, sizeOf } from '../engine/tensor';
+import {
+  type BoundsContext,
+  checkHyperparameters,
+  MAX_CLASSES,
+  MAX_TEXT_LENGTH,
+} from '../methods/hyperparameter-bounds';
 import type { Hyperparameters, HyperValue, MethodId, PromptMethod } from '../methods/method';
 import { methodDefinitions } from '../methods/registry';
 import type { TrainingConfig, TrainingResult } from '../train/trainer';
@@ -23,6 +32,7 @@ import type { ModelIdentity } from './model-identity';
 export const PROMPT_SET_FORMAT = 'prompt-studio.prompts';
 export const PROMPT_SET_VERSION = 1;
 
+/** Accuracies are fractions in [0, 1]; shots a positive whole number; seed and parameters whole numbers ≥ 0. */
 export interface PromptSetMetrics {
   testAccuracy: number | null;
   /** The kept epoch's accuracy on the held-out shots; null without validation. */
@@ -95,28 +105,58 @@ export function encodeFloats(values: Float32Array): string {
   return btoa(binary);
 }
 
+/** Elements of one tensor: 2^26 float32 (256 MiB) is more than any method learns for any CLIP. */
+export const MAX_TENSOR_ELEMENTS = 2 ** 26;
+
+/** Bytes that base64 text decodes to, from its length alone (no decoding, no allocation). */
+function base64Bytes(encoded: string): number {
+  const padding = encoded.endsWith('==') ? 2 : encoded.endsWith('=') ? 1 : 0;
+  return Math.floor((encoded.length * 3) / 4) - padding;
+}
+
 export function decodeFloats(name: string, encoded: string, shape: readonly number[]): Float32Array {
-  let binary: string;
-  try {
-    binary = atob(encoded);
-  } catch {
+  const elements = sizeOf(shape);
+  if (elements > MAX_TENSOR_ELEMENTS) {
+    throw new PromptSetError(
+      `tensor ${name}: shape ${shapeString(shape)} has ${elements} elements, more than the ${MAX_TENSOR_ELEMENTS} a prompt set's tensor may hold`,
+    );
+  }
+  if (encoded.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(encoded)) {
     throw new PromptSetError(`tensor ${name}: data is not valid base64`);
   }
-  const expected = sizeOf(shape) * 4;
-  if (binary.length !== expected) {
+  const expected = elements * 4;
+  // The length is checked before decoding, so a shape that does not match the data allocates nothing.
+  const holds = base64Bytes(encoded);
+  if (holds !== expected) {
     throw new PromptSetError(
-      `tensor ${name}: data holds ${binary.length} bytes, but shape ${shapeString(shape)} needs ${expected} ` +
+      `tensor ${name}: data holds ${holds} bytes, but shape ${shapeString(shape)} needs ${expected} ` +
         '(float32); the file is truncated or was edited',
     );
   }
+  const binary = atob(encoded);
   const view = new DataView(new ArrayBuffer(expected));
   for (let i = 0; i < expected; i++) view.setUint8(i, binary.charCodeAt(i));
   const values = new Float32Array(expected / 4);
   for (let i = 0; i < values.length; i++) values[i] = view.getFloat32(i * 4, true);
+  checkFinite(name, values);
   return values;
 }
 
+/** Throws naming the tensor and the first element that is NaN or ±Infinity. */
+export function checkFinite(name: string, values: Float32Array): void {
+  const at = values.findIndex((v) => !Number.isFinite(v));
+  if (at >= 0) {
+    throw new PromptSetError(
+      `tensor ${name} holds ${values[at]} at element ${at}: a prompt set's tensors must be finite numbers`,
+    );
+  }
+}
+
+/** The document's JSON text, after the checks import makes: the studio never writes a file it would refuse. */
 export function serializePromptSet(set: PromptSet): string {
+  checkHyperparameterTypes(set.method, set.hyperparameters);
+  checkMetrics(set.metrics, set.task.classes.length);
+  for (const [name, t] of set.tensors) checkFinite(name, t.data);
   const tensors: Record<string, EncodedTensor> = {};
   for (const [name, t] of set.tensors)
     tensors[name] = { shape: [...t.shape], dtype: 'float32', data: encodeFloats(t.data) };
@@ -158,9 +198,13 @@ const isHyperValue = (v: unknown): v is HyperValue => ['number', 'string', 'bool
 
 /**
  * Parses and checks a prompt set file's text. With `model`, the set must have been made for that model: same
- * digest and widths.
+ * digest and widths. With `bounds`, hyperparameters must fit that model's ranges (building the method checks
+ * them again with the class names' token lengths); without, their types and the ranges no model changes.
  */
-export function parsePromptSet(text: string, options: { model?: ModelIdentity } = {}): PromptSet {
+export function parsePromptSet(
+  text: string,
+  options: { model?: ModelIdentity; bounds?: BoundsContext } = {},
+): PromptSet {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -205,9 +249,21 @@ export function parsePromptSet(text: string, options: { model?: ModelIdentity } 
     if (!isHyperValue(value))
       throw new PromptSetError(`hyperparameter ${key} must be a number, text or true/false`);
   }
+  checkHyperparameterTypes(method as MethodId, hyperJson as Hyperparameters, options.bounds);
   const taskJson = field(json, 'task', isObject, 'an object');
   const classes = field(taskJson, 'task.classes', isStringList, 'a list of class names');
   if (classes.length === 0) throw new PromptSetError('task.classes is empty');
+  if (classes.length > MAX_CLASSES) {
+    throw new PromptSetError(
+      `task.classes has ${classes.length} classes, more than the ${MAX_CLASSES} allowed`,
+    );
+  }
+  const long = classes.find((name) => name.length > MAX_TEXT_LENGTH);
+  if (long !== undefined) {
+    throw new PromptSetError(
+      `task.classes: a class name of ${long.length} characters is longer than ${MAX_TEXT_LENGTH}`,
+    );
+  }
   if (new Set(classes).size !== classes.length) throw new PromptSetError('task.classes names a class twice');
   const task = { name: field(taskJson, 'task.name', isString, 'text'), classes };
   const tensorsJson = field(json, 'tensors', isObject, 'an object');
@@ -219,8 +275,8 @@ export function parsePromptSet(text: string, options: { model?: ModelIdentity } 
     const shape = field(
       entry,
       `${path}.shape`,
-      (v): v is number[] => Array.isArray(v) && v.every(isCount),
-      'a list of sizes',
+      (v): v is number[] => Array.isArray(v) && v.length >= 1 && v.length <= 4 && v.every(isCount),
+      'a list of one to four sizes',
     );
     field(entry, `${path}.dtype`, (v): v is 'float32' => v === 'float32', '"float32"');
     const data = field(entry, `${path}.data`, isString, 'base64 text');
@@ -232,11 +288,87 @@ export function parsePromptSet(text: string, options: { model?: ModelIdentity } 
     hyperparameters: hyperJson as Hyperparameters,
     task,
     tensors,
-    metrics: field(json, 'metrics', isObject, 'an object') as unknown as PromptSetMetrics,
+    metrics: checkMetrics(field(json, 'metrics', isObject, 'an object'), classes.length),
     createdAt: field(json, 'createdAt', isString, 'a date (ISO 8601 text)'),
   };
   if (options.model) checkModel(set.model, options.model);
   return set;
+}
+
+/** Ranges no model changes stand in for the loaded model's when none is given. */
+const ANY_MODEL: BoundsContext = {
+  textContext: Number.POSITIVE_INFINITY,
+  longestClassName: 1,
+  longestTaskPhrase: 1,
+};
+
+function checkHyperparameterTypes(method: MethodId, values: Hyperparameters, bounds = ANY_MODEL): void {
+  try {
+    checkHyperparameters(method, values, bounds);
+  } catch (error) {
+    throw new PromptSetError((error as Error).message);
+  }
+}
+
+const isFraction = (v: unknown): v is number => typeof v === 'number' && v >= 0 && v <= 1;
+const isWhole = (v: unknown): v is number => Number.isInteger(v) && (v as number) >= 0;
+const orNull =
+  <T>(check: (v: unknown) => v is T) =>
+  (v: unknown): v is T | null =>
+    v === null || check(v);
+const isNonNegative = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** The training recipe's fields that are numbers; each must be finite and ≥ 0. */
+const TRAINING_NUMBERS = [
+  'learningRate',
+  'epochs',
+  'batchSize',
+  'weightDecay',
+  'momentum',
+  'warmupEpochs',
+  'warmupLearningRate',
+] as const;
+
+/** The metrics with their documented types and ranges (PromptSetMetrics); throws naming the first fault. */
+export function checkMetrics(metrics: object, classes: number): PromptSetMetrics {
+  const m = metrics as Json;
+  const fraction = 'a fraction from 0 to 1 or null';
+  field(m, 'metrics.testAccuracy', orNull(isFraction), fraction);
+  field(m, 'metrics.validationAccuracy', orNull(isFraction), fraction);
+  field(
+    m,
+    'metrics.perClassAccuracy',
+    orNull(
+      (v): v is (number | null)[] => Array.isArray(v) && v.length === classes && v.every(orNull(isFraction)),
+    ),
+    `null or a list of ${classes} fractions from 0 to 1 (or null), one per class`,
+  );
+  field(m, 'metrics.shots', orNull(isCount), 'a positive whole number or null');
+  field(m, 'metrics.seed', orNull(isWhole), 'a whole number ≥ 0 or null');
+  field(m, 'metrics.trainableParameters', isWhole, 'a whole number ≥ 0');
+  const training = field(m, 'metrics.training', orNull(isObject), 'an object or null');
+  if (training) {
+    for (const key of TRAINING_NUMBERS) {
+      if (key in training) field(training, `metrics.training.${key}`, isNonNegative, 'a finite number ≥ 0');
+    }
+    if ('optimizer' in training) {
+      field(
+        training,
+        'metrics.training.optimizer',
+        (v): v is string => v === 'sgd' || v === 'adamw',
+        '"sgd" or "adamw"',
+      );
+    }
+    if ('augment' in training) {
+      field(
+        training,
+        'metrics.training.augment',
+        (v): v is boolean => typeof v === 'boolean',
+        'true or false',
+      );
+    }
+  }
+  return metrics as PromptSetMetrics;
 }
 
 /** Throws naming what differs when a set was made for another model than `loaded`. */
