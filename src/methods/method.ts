@@ -11,7 +11,9 @@ export type MethodId =
   | 'vpt-deep'
   | 'upt'
   | 'mudpt'
-  | 'softcpt';
+  | 'softcpt'
+  | 'cocoop'
+  | 'kgcoop';
 
 /**
  * What a method consumes per image. `image-features`: the frozen image tower's embedding, computed once
@@ -52,6 +54,11 @@ export interface MethodContext {
 export interface Classifier {
   /** images: features [B, D] or pixels [B, 3, S, S] (see MethodInput) → logits [B, classes]. */
   logits(tape: Tape, images: Tensor): Tensor;
+  /**
+   * A term [1] the training loss adds to the batch's mean cross-entropy (KgCoOp's knowledge-guided
+   * penalty); it does not depend on the images. Most methods have none.
+   */
+  readonly penalty?: Tensor;
 }
 
 /** One prompt-tuning method bound to a model and a class list. */

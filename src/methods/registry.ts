@@ -1,4 +1,6 @@
+import { cocoop } from './cocoop';
 import { coop } from './coop';
+import { kgcoop } from './kgcoop';
 import { linearProbe } from './linear-probe';
 import type { MethodDefinition, MethodId } from './method';
 import { mudpt } from './mudpt';
@@ -17,6 +19,8 @@ export const methodDefinitions = {
   upt,
   mudpt,
   softcpt,
+  cocoop,
+  kgcoop,
 } satisfies Record<MethodId, MethodDefinition>;
 
 export function methodDefinition(id: MethodId): MethodDefinition {

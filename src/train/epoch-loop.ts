@@ -10,7 +10,6 @@
  * learnables, optimizer slots and the caller's records, all plain arrays.
  */
 import type { Backend } from '../engine/backend';
-import { softmaxCrossEntropy } from '../engine/ops/cross-entropy';
 import { AdamW } from '../engine/optim/adamw';
 import type { Optimizer, OptimizerState } from '../engine/optim/optimizer';
 import { cosineWithConstantWarmup } from '../engine/optim/schedule';
@@ -19,6 +18,7 @@ import type { Random } from '../engine/random';
 import { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
 import type { PromptMethod, TrainingDefaults } from '../methods/method';
+import { trainingLoss } from '../methods/training-loss';
 import type { InputSource } from './inputs';
 import { stream } from './seeds';
 import type { LabelledExample } from './task-data';
@@ -55,10 +55,10 @@ export async function trainStep(
   let grads: Map<Tensor, Tensor> | null = null;
   try {
     const images = tape.track(inputs.batch(backend, batch, views));
-    const logits = method.classifier(tape).logits(tape, images);
-    const loss = softmaxCrossEntropy(
+    const { loss } = trainingLoss(
       tape,
-      logits,
+      method,
+      images,
       batch.map((e) => e.label),
       classMask,
     );

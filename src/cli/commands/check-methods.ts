@@ -51,9 +51,10 @@ export async function checkMethods(args: ParsedArgs): Promise<number> {
     [
       `backend: ${backend.name}`,
       table(
-        ['fixture', 'method', 'loss', 'logits', 'tensors', 'worst gradient', 'ok'],
+        ['fixture', 'method', 'loss', 'logits', 'tensors', 'worst gradient', 'worst row', 'row bar', 'ok'],
         reports.map((r) => {
           const worst = [...r.gradients].sort((a, b) => b.error - a.error)[0];
+          const worstRow = [...r.gradients].sort((a, b) => b.rowError - a.rowError)[0];
           return [
             r.fixture,
             r.method,
@@ -61,13 +62,16 @@ export async function checkMethods(args: ParsedArgs): Promise<number> {
             formatError(r.logitsError),
             String(r.gradients.length),
             worst ? `${formatError(worst.error)} ${worst.name}` : '-',
+            worstRow ? `${formatError(worstRow.rowError)} ${worstRow.name}[${worstRow.worstRow}]` : '-',
+            r.rowTolerance === null ? '-' : formatError(r.rowTolerance),
             r.passed ? 'yes' : 'NO',
           ];
         }),
       ),
       ...reports.flatMap((r) => r.mismatches.map((m) => `${r.fixture}: ${m}`)),
       `${reports.filter((r) => r.passed).length}/${reports.length} fixtures within ${METHOD_GRADIENT_TOLERANCE} ` +
-        '(max|Δ| / max|reference| of each gradient and the logits; relative loss difference)',
+        '(max|Δ| / max|reference| of each gradient and the logits; relative loss difference); fixtures with a ' +
+        'row bar also hold every gradient row to it against its own scale',
       passed ? 'method check passed' : 'method check FAILED',
     ].join('\n'),
   );

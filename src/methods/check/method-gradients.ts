@@ -8,6 +8,10 @@
  *     images         pixel_values [B, 3, S, S] (feature methods get the frozen tower's embeddings of them)
  *     logits [B, K], loss [1], grad.<n>
  *
+ * A fixture may add `rowTolerance` (JSON number): the bar every row of every gradient must also meet, each
+ * row against its own scale (row-error.ts), so that a wrong row whose gradient is small beside the others'
+ * cannot hide under the whole tensor's. The CoCoOp and KgCoOp fixtures ask 1e-4.
+ *
  * A multitask fixture adds `tasks` (JSON [{ name, classes }], classNames then being their classes
  * concatenated) and `sampleTasks` (JSON, each sample's task index): the method is built knowing the tasks,
  * and each sample's loss leaves out the other tasks' classes (method-tasks.ts).
@@ -19,12 +23,13 @@ import type { ClipModel } from '../../clip/clip-model';
 import type { ClipTokenizer } from '../../clip/tokenizer';
 import { scaledError } from '../../engine/check/op-check';
 import { SafetensorsFile } from '../../engine/io/safetensors';
-import { softmaxCrossEntropy } from '../../engine/ops/cross-entropy';
 import { Tape } from '../../engine/tape';
 import { shapeString, type Tensor } from '../../engine/tensor';
 import type { Hyperparameters, MethodId, MethodTask } from '../method';
 import { taskClassMask, unionClassNames } from '../method-tasks';
 import { methodDefinition } from '../registry';
+import { trainingLoss } from '../training-loss';
+import { worstRowError } from './row-error';
 
 /** max|Δ| / max|reference| of every gradient, the logits and the loss: float32 engine vs float64 PyTorch. */
 export const METHOD_GRADIENT_TOLERANCE = 1e-3;
@@ -37,6 +42,8 @@ export interface MethodFixture {
   /** Multitask fixtures: the tasks, and each sample's task. */
   tasks?: MethodTask[];
   sampleTasks?: number[];
+  /** The fixture's per-row bar, when it sets one. */
+  rowTolerance?: number;
   file: SafetensorsFile;
 }
 
@@ -45,6 +52,9 @@ export interface GradientError {
   shape: readonly number[];
   /** max|engine − reference| / max|reference|. */
   error: number;
+  /** The worst row's max|Δ_row| / max|reference_row| (row-error.ts), and which row. */
+  rowError: number;
+  worstRow: number;
 }
 
 export interface MethodGradientReport {
@@ -53,6 +63,8 @@ export interface MethodGradientReport {
   hyperparameters: Hyperparameters;
   loss: number;
   referenceLoss: number;
+  /** The fixture's per-row bar (null: whole tensors only). */
+  rowTolerance: number | null;
   /** |loss − reference| / |reference|. */
   lossError: number;
   logitsError: number;
@@ -86,7 +98,16 @@ export function parseMethodFixture(bytes: Uint8Array, label: string): MethodFixt
   for (const name of ['images', 'logits', 'loss']) {
     if (!file.entries.has(name)) throw new Error(`${label}: no tensor '${name}'`);
   }
-  if (file.metadata.tasks === undefined) return { method, hyperparameters, classNames, labels, file };
+  const rowTolerance =
+    file.metadata.rowTolerance === undefined
+      ? undefined
+      : (jsonMetadata(file, 'rowTolerance', label) as number);
+  if (rowTolerance !== undefined && !(rowTolerance > 0)) {
+    throw new Error(`${label}: rowTolerance must be a positive number`);
+  }
+  if (file.metadata.tasks === undefined) {
+    return { method, hyperparameters, classNames, labels, rowTolerance, file };
+  }
   const tasks = jsonMetadata(file, 'tasks', label) as MethodTask[];
   const sampleTasks = jsonMetadata(file, 'sampleTasks', label) as number[];
   if (unionClassNames(tasks).join('\n') !== classNames.join('\n')) {
@@ -95,7 +116,7 @@ export function parseMethodFixture(bytes: Uint8Array, label: string): MethodFixt
   if (sampleTasks.length !== labels.length) {
     throw new Error(`${label}: ${sampleTasks.length} sample tasks for ${labels.length} labels`);
   }
-  return { method, hyperparameters, classNames, labels, tasks, sampleTasks, file };
+  return { method, hyperparameters, classNames, labels, tasks, sampleTasks, rowTolerance, file };
 }
 
 /** Runs the fixture's batch through the method on `model`'s backend and compares with the reference. */
@@ -148,9 +169,8 @@ export async function checkMethodGradients(
       owned.push(input);
     }
 
-    const logits = method.classifier(tape).logits(tape, input);
     const classMask = fixture.tasks && taskClassMask(fixture.tasks, fixture.sampleTasks ?? []);
-    const loss = softmaxCrossEntropy(tape, logits, fixture.labels, classMask);
+    const { logits, loss } = trainingLoss(tape, method, input, fixture.labels, classMask);
     const logitValues = await logits.read();
     const [lossValue] = await loss.read();
     const grads = tape.backward(loss);
@@ -159,8 +179,20 @@ export async function checkMethodGradients(
       const grad = grads.get(learnable);
       if (!file.entries.has(`grad.${name}`)) continue;
       const reference = file.read(`grad.${name}`).data;
-      const error = grad ? scaledError(await grad.read(), reference) : Number.POSITIVE_INFINITY;
-      gradients.push({ name, shape: learnable.shape, error });
+      if (!grad) {
+        const missing = Number.POSITIVE_INFINITY;
+        gradients.push({ name, shape: learnable.shape, error: missing, rowError: missing, worstRow: 0 });
+        continue;
+      }
+      const values = await grad.read();
+      const { error: rowError, row: worstRow } = worstRowError(values, reference, learnable.shape);
+      gradients.push({
+        name,
+        shape: learnable.shape,
+        error: scaledError(values, reference),
+        rowError,
+        worstRow,
+      });
     }
     const learnables = new Set(method.learnables.values());
     const strayGradients = [...grads.keys()].filter((leaf) => !learnables.has(leaf)).length;
@@ -171,10 +203,13 @@ export async function checkMethodGradients(
       Math.abs((lossValue as number) - (referenceLoss as number)) / Math.abs(referenceLoss as number);
     const logitsError = scaledError(logitValues, file.read('logits').data);
     const within = (e: number) => e <= METHOD_GRADIENT_TOLERANCE;
+    const { rowTolerance } = fixture;
+    const rowsWithin = (g: GradientError) => rowTolerance === undefined || g.rowError <= rowTolerance;
     return {
       fixture: label,
       method: fixture.method,
       hyperparameters: method.hyperparameters,
+      rowTolerance: rowTolerance ?? null,
       loss: lossValue as number,
       referenceLoss: referenceLoss as number,
       lossError,
@@ -186,7 +221,7 @@ export async function checkMethodGradients(
         mismatches.length === 0 &&
         strayGradients === 0 &&
         gradients.length === method.learnables.size &&
-        gradients.every((g) => within(g.error)) &&
+        gradients.every((g) => within(g.error) && rowsWithin(g)) &&
         within(lossError) &&
         within(logitsError),
     };
