@@ -56,3 +56,10 @@ def load(path):
         dtype = NUMPY[info["dtype"]].newbyteorder("<")
         out[name] = np.frombuffer(body[start:end], dtype=dtype).reshape(info["shape"]).copy()
     return out
+
+
+def load_metadata(path):
+    """The file's __metadata__ (string to string), or {}."""
+    with open(path, "rb") as f:
+        (n,) = struct.unpack("<Q", f.read(8))
+        return json.loads(f.read(n)).get("__metadata__", {})
