@@ -24,17 +24,11 @@ import { reshape } from '../engine/ops/reshape';
 import { concatTokens, sliceTokens } from '../engine/ops/tokens';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
+import { methodEntry } from './catalog';
 import { CONTEXT } from './coop';
 import { MethodSettings } from './hyperparameters';
 import { Learnables, learnable } from './learnables';
-import type {
-  Classifier,
-  Hyperparameters,
-  MethodContext,
-  MethodDefinition,
-  PromptMethod,
-  TrainingDefaults,
-} from './method';
+import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
 import { initialContext, TextPrompts } from './text-prompts';
 
 const META_NET = 'prompt_learner.meta_net';
@@ -42,22 +36,6 @@ export const META_NET_LINEAR1 = `${META_NET}.linear1`;
 export const META_NET_LINEAR2 = `${META_NET}.linear2`;
 /** The meta network's hidden width is the image feature's over this (vis_dim // 16). */
 const BOTTLENECK_RATIO = 16;
-
-/**
- * configs/trainers/CoCoOp/vit_b16_c4_ep10_batch1_ctxv1.yaml, the base-to-novel recipe at 16 shots: SGD,
- * lr 0.002, batch 1, 10 epochs, cosine after 1 epoch at a constant 1e-5; momentum 0.9 and weight decay
- * 5e-4 are Dassl's OPTIM defaults.
- */
-export const COCOOP_TRAINING: TrainingDefaults = {
-  optimizer: 'sgd',
-  learningRate: 0.002,
-  epochs: 10,
-  batchSize: 1,
-  weightDecay: 5e-4,
-  momentum: 0.9,
-  warmupEpochs: 1,
-  warmupLearningRate: 1e-5,
-};
 
 class ConditionalContextOptimization implements PromptMethod {
   readonly id = 'cocoop' as const;
@@ -164,19 +142,7 @@ class ConditionalContextOptimization implements PromptMethod {
 }
 
 export const cocoop: MethodDefinition = {
-  id: 'cocoop',
-  title: 'CoCoOp',
-  summary:
-    "CoOp with image-conditional prompts: a small meta network turns each image's feature into a token added " +
-    'to every context vector ("X+π X+π X+π X+π {class}."); only the text side changes.',
-  input: 'image-features',
-  defaults: {
-    // CoCoOp's ctxv1 configs: N_CTX 4 from CTX_INIT "a photo of a".
-    n_ctx: 4,
-    // Memory only, the maths is the same: classes per text-tower pass (0: all at once).
-    classes_per_pass: 0,
-  },
-  training: COCOOP_TRAINING,
+  ...methodEntry('cocoop'),
   create(context, hyperparameters) {
     return new ConditionalContextOptimization(
       context,

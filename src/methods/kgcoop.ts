@@ -13,7 +13,7 @@
  * class name), "a photo of a {}." as the reference uses for ImageNet and most of its datasets. Learns
  * `prompt_learner.ctx` only.
  */
-import { DEFAULT_TEMPLATE, fillTemplate } from '../clip/zero-shot';
+import { fillTemplate } from '../clip/zero-shot';
 import { cosineLogits } from '../engine/ops/cosine-logits';
 import { add, scale } from '../engine/ops/elementwise';
 import { l2Normalize } from '../engine/ops/l2-normalize';
@@ -21,24 +21,12 @@ import { matmul } from '../engine/ops/matmul';
 import { reshape } from '../engine/ops/reshape';
 import { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
-import { CONTEXT, COOP_TRAINING } from './coop';
+import { methodEntry } from './catalog';
+import { CONTEXT } from './coop';
 import { MethodSettings } from './hyperparameters';
-import type {
-  Classifier,
-  Hyperparameters,
-  MethodContext,
-  MethodDefinition,
-  PromptMethod,
-  TrainingDefaults,
-} from './method';
+import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
 import { CLASS_TOKEN_POSITIONS, initialContext, TextPrompts } from './text-prompts';
 import { frozenClassFeatures } from './zero-shot';
-
-/**
- * configs/trainers/KgCoOp/vit_b16_ep100_ctxv1.yaml: CoOp's SGD at lr 0.002 with 1 constant warm-up epoch
- * at 1e-5 and a cosine schedule, batch 128, 100 epochs (Dassl's momentum 0.9, weight decay 5e-4).
- */
-export const KGCOOP_TRAINING: TrainingDefaults = { ...COOP_TRAINING, batchSize: 128, epochs: 100 };
 
 class KnowledgeGuidedContextOptimization implements PromptMethod {
   readonly id = 'kgcoop' as const;
@@ -106,24 +94,7 @@ class KnowledgeGuidedContextOptimization implements PromptMethod {
 }
 
 export const kgcoop: MethodDefinition = {
-  id: 'kgcoop',
-  title: 'KgCoOp',
-  summary:
-    "CoOp's learnt context words, kept near hand-crafted knowledge: a penalty on the distance between each " +
-    'class\'s learnt text feature and CLIP\'s feature of "a photo of a {class}."; only the text side changes.',
-  input: 'image-features',
-  defaults: {
-    // scripts/base2new_train.sh: NCTX 4 from "a photo of a" (CTX_INIT True), shared, class token at the
-    // end, WEIGHT 8.0 (the paper's λ; see the file's comment on the factor of 2).
-    n_ctx: 4,
-    csc: false,
-    class_token_position: 'end',
-    lambda: 8,
-    template: DEFAULT_TEMPLATE,
-    // Memory only, the maths is the same: classes per text-tower pass (0: all at once).
-    classes_per_pass: 0,
-  },
-  training: KGCOOP_TRAINING,
+  ...methodEntry('kgcoop'),
   create(context, hyperparameters) {
     return new KnowledgeGuidedContextOptimization(
       context,

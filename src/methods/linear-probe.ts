@@ -10,6 +10,7 @@
 import { l2Normalize } from '../engine/ops/l2-normalize';
 import { linear } from '../engine/ops/matmul';
 import type { Tensor } from '../engine/tensor';
+import { methodEntry } from './catalog';
 import { MethodSettings } from './hyperparameters';
 import { Learnables } from './learnables';
 import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
@@ -53,28 +54,7 @@ class LinearProbe implements PromptMethod {
 }
 
 export const linearProbe: MethodDefinition = {
-  id: 'linear-probe',
-  title: 'Linear probe',
-  summary:
-    'A logistic-regression head (weights and biases per class) on the frozen, L2-normalised image features; ' +
-    'no text at all.',
-  input: 'image-features',
-  defaults: {},
-  // Not a paper recipe (CLIP uses L-BFGS, see above): CoOp's schedule (SGD, 200 epochs, batch 32, 1 warm-up
-  // epoch, cosine) with Dassl's weight decay 5e-4 as the L2 term (scikit-learn's C = 1 / (5e-4 · N)), and a
-  // rate of 1, which a head on unit-length features needs to reach confident logits: on the embedded model's
-  // five target packs at 16 shots, test accuracy rose from lr 0.002 to 1 by 4 to 17 points and was flat
-  // beyond (lr 10), and beat AdamW at 1e-3 and 1e-2 on four of five.
-  training: {
-    optimizer: 'sgd',
-    learningRate: 1,
-    epochs: 200,
-    batchSize: 32,
-    weightDecay: 5e-4,
-    momentum: 0.9,
-    warmupEpochs: 1,
-    warmupLearningRate: 1e-5,
-  },
+  ...methodEntry('linear-probe'),
   create(context, hyperparameters) {
     return new LinearProbe(
       context,

@@ -2,6 +2,7 @@ import type { ClipModel } from '../clip/clip-model';
 import type { ClipTokenizer } from '../clip/tokenizer';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
+import type { MethodEntry } from './catalog';
 
 export type MethodId =
   | 'zero-shot'
@@ -87,18 +88,14 @@ export interface TrainingDefaults {
   warmupLearningRate: number;
 }
 
-/** A method's entry in the registry: paper defaults, and how to build it. */
-export interface MethodDefinition {
-  readonly id: MethodId;
-  readonly title: string;
-  /** One line on what trains and where it enters the encoders. */
-  readonly summary: string;
-  readonly input: MethodInput;
-  /** The paper's defaults; `create` fills anything missing from here. */
-  readonly defaults: Hyperparameters;
-  /** null for methods with nothing to train (zero-shot). */
-  readonly training: TrainingDefaults | null;
-  /** The method is defined over several tasks (SoftCPT): `create` needs the context's `tasks`. */
-  readonly requiresTasks?: boolean;
+/**
+ * A method's implementation, as the registry lists it: its catalog data (catalog.ts: title, paper defaults,
+ * recipe) and how to build it.
+ */
+export interface MethodDefinition
+  extends Pick<
+    MethodEntry,
+    'id' | 'title' | 'summary' | 'input' | 'defaults' | 'training' | 'requiresTasks'
+  > {
   create(context: MethodContext, hyperparameters?: Hyperparameters): PromptMethod;
 }

@@ -42,17 +42,11 @@ import { reshape } from '../engine/ops/reshape';
 import { replaceTokens, sliceTokens } from '../engine/ops/tokens';
 import { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
+import { methodEntry } from './catalog';
 import { deepPromptReplacer, promptedImageFeatures } from './deep-prompts';
 import { MethodSettings } from './hyperparameters';
 import { Learnables, learnable } from './learnables';
-import type {
-  Classifier,
-  Hyperparameters,
-  MethodContext,
-  MethodDefinition,
-  PromptMethod,
-  TrainingDefaults,
-} from './method';
+import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
 import { initialContext, TextPrompts } from './text-prompts';
 
 const PREFIX = 'prompt_learner.';
@@ -229,39 +223,8 @@ class MultimodalDeepSymphysisPromptTuning implements PromptMethod {
   }
 }
 
-/**
- * The authors' configs/trainers/MuDPT/vit_b16_bz4_ep10_nctx4_depth9.yaml, as the paper states it (§III-A:
- * 10 epochs, batch 4, lr 2.5e-3, SGD): cosine schedule after 1 epoch at a constant 1e-5; momentum 0.9 and
- * weight decay 5e-4 are Dassl's OPTIM defaults.
- */
-const MUDPT_TRAINING: TrainingDefaults = {
-  optimizer: 'sgd',
-  learningRate: 0.0025,
-  epochs: 10,
-  batchSize: 4,
-  weightDecay: 5e-4,
-  momentum: 0.9,
-  warmupEpochs: 1,
-  warmupLearningRate: 1e-5,
-};
-
 export const mudpt: MethodDefinition = {
-  id: 'mudpt',
-  title: 'MuDPT',
-  summary:
-    'Learns deep text and visual prompts for every layer of both towers; an injection model lets the two ' +
-    "modalities' prompts attend to each other at each depth and adds what each gathers to its own.",
-  input: 'pixels',
-  defaults: {
-    // §III-A: "prompt length of 4 for both modalities", "prompt tuning depth of 12" (all of ViT-B/16).
-    n_ctx: 4,
-    prompt_depth: 12,
-    // Our choice (see above): the width the two modalities meet at in the Injection Model.
-    injection_dim: 128,
-    // Memory only, the maths is the same: classes per text-tower pass (0: all at once).
-    classes_per_pass: 0,
-  },
-  training: MUDPT_TRAINING,
+  ...methodEntry('mudpt'),
   create(context, hyperparameters) {
     return new MultimodalDeepSymphysisPromptTuning(
       context,

@@ -1,3 +1,4 @@
+import { methodEntry } from './catalog';
 import { cocoop } from './cocoop';
 import { coop } from './coop';
 import { kgcoop } from './kgcoop';
@@ -30,11 +31,7 @@ export function methodDefinition(id: MethodId): MethodDefinition {
   return definition;
 }
 
-/**
- * Whether one task's learnt prompt applies to another task's classes (the transferability matrix, MVLPT's
- * stage 2): not zero-shot (nothing learnt), not the linear probe (its weights are per class), not SoftCPT
- * (trained over several tasks at once).
- */
+/** Whether one task's learnt prompt applies to another task's classes: the catalog says (catalog.ts). */
 export function isTransferable(definition: MethodDefinition): boolean {
-  return definition.training !== null && !definition.requiresTasks && definition.id !== 'linear-probe';
+  return methodEntry(definition.id).transferable;
 }

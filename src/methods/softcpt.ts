@@ -23,7 +23,7 @@ import { reshape } from '../engine/ops/reshape';
 import { concatTokens, sliceTokens } from '../engine/ops/tokens';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
-import { COOP_TRAINING } from './coop';
+import { methodEntry } from './catalog';
 import { MethodSettings } from './hyperparameters';
 import { Learnables, learnable } from './learnables';
 import type {
@@ -33,7 +33,6 @@ import type {
   MethodDefinition,
   MethodTask,
   PromptMethod,
-  TrainingDefaults,
 } from './method';
 import { taskPhrase, unionClassNames } from './method-tasks';
 import { CLASS_TOKEN_POSITIONS, TextPrompts } from './text-prompts';
@@ -138,29 +137,8 @@ export class SoftContextSharing implements PromptMethod {
   }
 }
 
-/**
- * configs/trainers/MTCoOp/*_ep50.yaml: CoOp's recipe (SGD, lr 0.002, batch 32, 1 constant warm-up epoch
- * at 1e-5, cosine; Dassl's momentum 0.9, weight decay 5e-4) for 50 epochs.
- */
-export const SOFTCPT_TRAINING: TrainingDefaults = { ...COOP_TRAINING, epochs: 50 };
-
 export const softcpt: MethodDefinition = {
-  id: 'softcpt',
-  title: 'SoftCPT',
-  summary:
-    "Trains several tasks together: a shared linear meta network turns each task's name, read by the text " +
-    'tower with a learnt task context, into that task\'s CoOp context ("[ctx_t] {class}.").',
-  input: 'image-features',
-  defaults: {
-    // scripts/main_mtcoop.sh as the README runs SoftCPT-NATA: N_CTX 16, TASK_N_CTX 4, TOKEN_POSITION end.
-    n_ctx: 16,
-    task_n_ctx: 4,
-    class_token_position: 'end',
-    // Memory only, the maths is the same: classes per text-tower pass (0: all of a task's at once).
-    classes_per_pass: 0,
-  },
-  training: SOFTCPT_TRAINING,
-  requiresTasks: true,
+  ...methodEntry('softcpt'),
   create(context, hyperparameters) {
     return new SoftContextSharing(
       context,

@@ -35,12 +35,12 @@ import { reshape } from '../engine/ops/reshape';
 import { concatTokens, sliceTokens } from '../engine/ops/tokens';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
+import { methodEntry } from './catalog';
 import { promptedImageFeatures } from './deep-prompts';
 import { MethodSettings } from './hyperparameters';
 import { Learnables, learnable } from './learnables';
 import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
 import { CLASS_TOKEN_POSITIONS, TextPrompts } from './text-prompts';
-import { VPT_TRAINING } from './vpt';
 
 const PREFIX = 'prompt_learner.';
 const CTX = `${PREFIX}ctx`;
@@ -223,26 +223,11 @@ class UnifiedPromptTuning implements PromptMethod {
 }
 
 export const upt: MethodDefinition = {
-  id: 'upt',
-  title: 'UPT',
-  summary:
-    'Learns a text context and deep visual prompts together, passed through one shared attention block so the ' +
-    'two modalities interact, then into the text prompts and every layer of the image tower.',
-  input: 'pixels',
-  defaults: {
-    // MVLPT §4: "a shorter context length of 4 leads to better performance for UPT" (text and visual alike).
-    n_ctx: 4,
-    vpt_n_ctx: 4,
-    // Appendix 7.1: "a one-layer one-head Transformer block θ whose hidden dimension is cut to be 128".
-    project_dim: 128,
-    csc: false,
-    class_token_position: 'end',
-    // Memory only, the maths is the same: classes per text-tower pass (0: all at once).
-    classes_per_pass: 0,
-  },
-  // MVLPT trains CoOp, VPT and UPT with one recipe (§4 "Training Details").
-  training: VPT_TRAINING,
+  ...methodEntry('upt'),
   create(context, hyperparameters) {
-    return new UnifiedPromptTuning(context, new MethodSettings('upt', upt.defaults, hyperparameters, context));
+    return new UnifiedPromptTuning(
+      context,
+      new MethodSettings('upt', upt.defaults, hyperparameters, context),
+    );
   },
 };

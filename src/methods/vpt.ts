@@ -11,17 +11,11 @@ import { cosineLogits } from '../engine/ops/cosine-logits';
 import { reshape } from '../engine/ops/reshape';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
+import { methodEntry } from './catalog';
 import { promptedImageFeatures } from './deep-prompts';
 import { MethodSettings } from './hyperparameters';
 import { Learnables } from './learnables';
-import type {
-  Classifier,
-  Hyperparameters,
-  MethodContext,
-  MethodDefinition,
-  PromptMethod,
-  TrainingDefaults,
-} from './method';
+import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
 import { frozenClassFeatures } from './zero-shot';
 
 export const VPT_EMBEDDINGS = 'vpt_embeddings';
@@ -95,36 +89,9 @@ class VisualPromptTuning implements PromptMethod {
   }
 }
 
-/**
- * MVLPT's training recipe for VPT (§4 "Training Details": batch 32, 200 epochs, lr 2e-3, 1 warm-up epoch,
- * cosine; configs/trainers/MVLPT/*.yaml: SGD, warm-up at a constant 1e-5; the text says Adam, the released
- * configs SGD, which we follow), with Dassl's default momentum 0.9 and weight decay 5e-4.
- */
-export const VPT_TRAINING: TrainingDefaults = {
-  optimizer: 'sgd',
-  learningRate: 0.002,
-  epochs: 200,
-  batchSize: 32,
-  weightDecay: 5e-4,
-  momentum: 0.9,
-  warmupEpochs: 1,
-  warmupLearningRate: 1e-5,
-};
-
-const VPT_DEFAULTS: Hyperparameters = {
-  // MVLPT §4: "we use a context length of 16 for both CoOp and VPT" (following VPT).
-  n_ctx: 16,
-  template: 'a photo of a {}.',
-};
-
-function vptDefinition(id: Variant, title: string, summary: string): MethodDefinition {
+function vptDefinition(id: Variant): MethodDefinition {
   const definition: MethodDefinition = {
-    id,
-    title,
-    summary,
-    input: 'pixels',
-    defaults: VPT_DEFAULTS,
-    training: VPT_TRAINING,
+    ...methodEntry(id),
     create(context, hyperparameters) {
       return new VisualPromptTuning(
         id,
@@ -136,16 +103,6 @@ function vptDefinition(id: Variant, title: string, summary: string): MethodDefin
   return definition;
 }
 
-export const vptShallow = vptDefinition(
-  'vpt-shallow',
-  'VPT-shallow',
-  'Learns p prompt tokens inserted into the image tower before its first layer (after CLS); the text side ' +
-    'stays the zero-shot template.',
-);
+export const vptShallow = vptDefinition('vpt-shallow');
 
-export const vptDeep = vptDefinition(
-  'vpt-deep',
-  'VPT-deep',
-  'Learns p prompt tokens for every layer of the image tower: inserted before the first, replacing the ' +
-    "previous layer's prompt outputs before each later one; the text side stays the zero-shot template.",
-);
+export const vptDeep = vptDefinition('vpt-deep');

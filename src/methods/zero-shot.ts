@@ -6,7 +6,7 @@
  */
 import type { ClipModel } from '../clip/clip-model';
 import type { ClipTokenizer } from '../clip/tokenizer';
-import { classPrompts, DEFAULT_TEMPLATE, parseTemplates } from '../clip/zero-shot';
+import { classPrompts, parseTemplates } from '../clip/zero-shot';
 import { cosineLogits } from '../engine/ops/cosine-logits';
 import { l2Normalize } from '../engine/ops/l2-normalize';
 import { matmul } from '../engine/ops/matmul';
@@ -14,6 +14,7 @@ import { reshape } from '../engine/ops/reshape';
 import { concatTokens } from '../engine/ops/tokens';
 import { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
+import { methodEntry } from './catalog';
 import { MethodSettings } from './hyperparameters';
 import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
 
@@ -92,15 +93,7 @@ class ZeroShotClip implements PromptMethod {
 }
 
 export const zeroShot: MethodDefinition = {
-  id: 'zero-shot',
-  title: 'Zero-shot CLIP',
-  summary:
-    'Nothing trains: class text features from hand-written templates (one per line; several are ensembled), ' +
-    'cosine similarity with the frozen image features.',
-  input: 'image-features',
-  // CLIP's paper and CoOp's zero-shot baseline: "a photo of a {}.".
-  defaults: { templates: DEFAULT_TEMPLATE },
-  training: null,
+  ...methodEntry('zero-shot'),
   create(context, hyperparameters) {
     const settings = new MethodSettings('zero-shot', zeroShot.defaults, hyperparameters);
     return new ZeroShotClip(
