@@ -3,6 +3,7 @@
 // prediction asked for meanwhile run between their steps instead of waiting for the session to end.
 
 import { messageOf } from '../src/common/message-of';
+import type { RunKind } from '../src/methods/catalog';
 import type { Hyperparameters, MethodId } from '../src/methods/method';
 import { methodDefinition } from '../src/methods/registry';
 import type { MultitaskResult } from '../src/multitask/multitask-trainer';
@@ -13,19 +14,12 @@ import type { TaskPayload } from '../src/tasks/studio-task';
 import { EventBatcher } from '../src/train/event-batcher';
 import type { TaskData } from '../src/train/task-data';
 import type { TrainingConfig, TrainingResult } from '../src/train/trainer';
-import {
-  type RunKind,
-  type SessionEvent,
-  type SessionRun,
-  TrainingSession,
-} from '../src/train/training-session';
+import { type SessionEvent, type SessionRun, TrainingSession } from '../src/train/training-session';
 import { type CurrentModel, currentModel, holdForTraining, rebuildCurrentModel } from './current-model';
 import type { OpenedBackend } from './engine.worker';
 import { decodeTaskPayload } from './task-decode';
 
 type Exclusive = <T>(work: (opened: OpenedBackend) => Promise<T>) => Promise<T>;
-
-export type { RunKind };
 
 export interface TrainingRunRequest {
   runId: string;

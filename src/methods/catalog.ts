@@ -283,7 +283,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     variants: ['multitask'],
     chartOrder: 6,
   },
-  // Not offered in the studio's Train panel yet: the CLI and the Transfer panel run them.
+  // Not offered in the studio yet: the CLI trains them.
   {
     id: 'cocoop',
     title: 'CoCoOp',
@@ -298,7 +298,8 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
       classes_per_pass: 0,
     },
     training: COCOOP_TRAINING,
-    transferable: true,
+    // Its prompt would carry over (nothing per class), but the transfer study does not offer it yet.
+    transferable: false,
     variants: [],
     chartOrder: 8,
   },
@@ -321,7 +322,8 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
       classes_per_pass: 0,
     },
     training: KGCOOP_TRAINING,
-    transferable: true,
+    // As CoCoOp: not in the transfer study yet.
+    transferable: false,
     variants: [],
     chartOrder: 9,
   },

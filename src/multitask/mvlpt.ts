@@ -11,12 +11,13 @@
  * MVLPT's 'average' key); in stage 2 every target keeps its own best epoch. Without sources the targets start
  * from the method's own random initialisation: the single-task baselines (CoOp, VPT, UPT) of MVLPT's Table 1.
  */
+
+import { meanAndStd } from '../common/statistics';
 import type { Hyperparameters, MethodDefinition } from '../methods/method';
 import type { EvaluationReport } from '../train/evaluate';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
 import type { TaskData } from '../train/task-data';
-import { meanAndStd } from '../train/train-seeds';
 import type { BestEpoch, TrainingConfig } from '../train/trainer';
 import type { TrainingControl } from '../train/training-control';
 import type { AdaptationGroup } from './adaptation-groups';

@@ -11,9 +11,12 @@ import type { Hyperparameters, MethodId } from '../methods/method';
 import { decodeFloats, encodeFloats } from '../prompts/prompt-set';
 import type { BestEpoch, TrainingConfig } from '../train/trainer';
 import type { TransferMatrix } from './transfer-matrix';
-
-export const TRANSFER_STATE_FORMAT = 'prompt-studio.transfer-state';
-export const TRANSFER_STATE_VERSION = 1;
+import {
+  isObject,
+  readTransferStateJson,
+  TRANSFER_STATE_FORMAT,
+  TRANSFER_STATE_VERSION,
+} from './transfer-state-json';
 
 export interface TrainedPrompt {
   /** On its own task's test set. */
@@ -101,37 +104,8 @@ export function serializeTransferState(state: TransferState): string {
   });
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 export function parseTransferState(text: string): TransferState {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new Error(`not a transfer state: the file is not JSON (${(error as Error).message})`);
-  }
-  if (!isObject(json) || json.format !== TRANSFER_STATE_FORMAT) {
-    throw new Error(`not a transfer state: its format is not "${TRANSFER_STATE_FORMAT}"`);
-  }
-  if (json.version !== TRANSFER_STATE_VERSION) {
-    throw new Error(
-      `transfer state version ${JSON.stringify(json.version)} is not ${TRANSFER_STATE_VERSION}`,
-    );
-  }
-  for (const key of [
-    'model',
-    'method',
-    'hyperparameters',
-    'shots',
-    'seed',
-    'config',
-    'tasks',
-    'prompts',
-    'cells',
-  ]) {
-    if (!(key in json)) throw new Error(`transfer state: missing field ${key}`);
-  }
+  const json = readTransferStateJson(text);
   const { format: _, version: __, prompts, ...rest } = json;
   if (!isObject(prompts)) throw new Error('transfer state: prompts must be an object');
   const decoded: Record<string, TrainedPrompt> = {};

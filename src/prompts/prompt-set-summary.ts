@@ -1,5 +1,5 @@
 /** What the Library lists about a prompt set, taken from the document itself. */
-import { methodDefinition } from '../methods/registry';
+import { methodEntry } from '../methods/catalog';
 import type { StoredPromptSet } from '../persistence/records';
 import type { PromptSet } from './prompt-set';
 
@@ -16,7 +16,7 @@ export function promptSetLabel(set: PromptSet): string {
   const setting = [shots === null ? '' : `${shots}-shot`, seed === null ? '' : `seed ${seed}`]
     .filter(Boolean)
     .join(' ');
-  return [methodDefinition(set.method).title, set.task.name, setting].filter(Boolean).join(' · ');
+  return [methodEntry(set.method).title, set.task.name, setting].filter(Boolean).join(' · ');
 }
 
 export function promptSetSummary(set: PromptSet): PromptSetSummary {

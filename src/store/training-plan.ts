@@ -3,11 +3,11 @@
  * method alone, and the multitask variants over several tasks), the runs a session makes of the choices
  * (one per method and seed), the worker's updates folded into the runs, and the results table's rows.
  */
-import type { RunKind, RunReport, TrainingUpdate } from '../../workers/training-api';
+import type { RunReport, TrainingUpdate } from '../../workers/training-api';
+import { meanAndStd } from '../common/statistics';
+import { METHOD_CATALOG, type MethodEntry, type RunKind } from '../methods/catalog';
 import type { HyperValue, MethodId } from '../methods/method';
-import { methodDefinition } from '../methods/registry';
 import type { StoredRun } from '../persistence/records';
-import { meanAndStd } from '../train/train-seeds';
 
 /** One entry of the method list: a method, alone or as a multitask variant. */
 export interface MethodChoice {
@@ -17,34 +17,28 @@ export interface MethodChoice {
   title: string;
 }
 
-const single = (method: MethodId): MethodChoice => ({
-  id: method,
-  method,
-  kind: 'single',
-  title: methodDefinition(method).title,
+/** A method on its own: one task (`single`), or defined over several (`multitask`, SoftCPT). */
+const own = (entry: MethodEntry, kind: RunKind): MethodChoice => ({
+  id: entry.id,
+  method: entry.id,
+  kind,
+  title: entry.title,
 });
 
 /** MVLPT's multitask CoOp, VPT and UPT: a prompt learnt on the other tasks, then adapted to the first. */
-const mvlpt = (method: MethodId): MethodChoice => ({
-  id: `mvlpt-${method}`,
-  method,
+const mvlpt = (entry: MethodEntry): MethodChoice => ({
+  id: `mvlpt-${entry.id}`,
+  method: entry.id,
   kind: 'mvlpt',
-  title: `Multitask ${methodDefinition(method).title} (MVLPT)`,
+  title: `Multitask ${entry.title} (MVLPT)`,
 });
 
+/** The catalog's methods in its order, then their MVLPT variants (catalog.ts says which a method has). */
 export const METHOD_CHOICES: readonly MethodChoice[] = [
-  single('zero-shot'),
-  single('linear-probe'),
-  single('coop'),
-  single('vpt-shallow'),
-  single('vpt-deep'),
-  single('upt'),
-  single('mudpt'),
-  { id: 'softcpt', method: 'softcpt', kind: 'multitask', title: 'SoftCPT' },
-  mvlpt('coop'),
-  mvlpt('vpt-shallow'),
-  mvlpt('vpt-deep'),
-  mvlpt('upt'),
+  ...METHOD_CATALOG.flatMap((entry) =>
+    entry.variants.filter((kind) => kind !== 'mvlpt').map((kind) => own(entry, kind)),
+  ),
+  ...METHOD_CATALOG.filter((entry) => entry.variants.includes('mvlpt')).map(mvlpt),
 ];
 
 export function methodChoice(id: string): MethodChoice {

@@ -2,8 +2,8 @@ import { proxy } from 'comlink';
 import type { StateCreator } from 'zustand';
 import type { TrainingRunRequest, TrainingUpdate } from '../../workers/training-api';
 import { messageOf } from '../common/message-of';
+import { methodEntry } from '../methods/catalog';
 import type { Hyperparameters, HyperValue } from '../methods/method';
-import { methodDefinition } from '../methods/registry';
 import type { StoredPromptSet, StoredRun } from '../persistence/records';
 import { getAll, putAll } from '../persistence/studio-db';
 import type { TrainingConfig } from '../train/trainer';
@@ -86,7 +86,7 @@ export function choiceHyperparameters(
   choice: MethodChoice,
   edits: Record<string, string> = {},
 ): Record<string, HyperValue> {
-  const { defaults } = methodDefinition(choice.method);
+  const { defaults } = methodEntry(choice.method);
   const values: Record<string, HyperValue> = { ...defaults };
   for (const [key, text] of Object.entries(edits)) {
     const fallback = defaults[key];

@@ -3,20 +3,19 @@
  * every measured cell, with the worker's serialised state, so a reload or a cancel keeps every finished
  * cell and a resume redoes none. Pure functions of plain records: the store slice does the IndexedDB glue.
  */
-import type { MethodDefinition, MethodId } from '../methods/method';
-import { isTransferable, methodDefinitions } from '../methods/registry';
+import { METHOD_CATALOG, type MethodEntry } from '../methods/catalog';
+import type { MethodId } from '../methods/method';
 import {
   type GroupSuggestion,
   normaliseByTarget,
   suggestGroups,
   type TransferMatrix,
 } from '../multitask/transfer-matrix';
-import { parseTransferState } from '../multitask/transfer-state';
+import { transferStateSettings } from '../multitask/transfer-state-json';
 import type { StoredMatrix } from '../persistence/records';
 
 /** What the Transfer panel offers: the methods whose prompt carries to another task's classes. */
-export const TRANSFER_METHODS: readonly MethodDefinition[] =
-  Object.values(methodDefinitions).filter(isTransferable);
+export const TRANSFER_METHODS: readonly MethodEntry[] = METHOD_CATALOG.filter((entry) => entry.transferable);
 
 /** The format the CLI's `transfer --out` writes, which `multitask --matrix` reads back. */
 export const TRANSFER_EXPORT_FORMAT = 'prompt-studio.transfer';
@@ -98,5 +97,5 @@ export function matrixExport(matrix: StoredMatrix, model: string | null): string
 
 /** The epochs the matrix's prompts trained for, from its state; null before its first prompt is stored. */
 export function matrixEpochs(matrix: StoredMatrix): number | null {
-  return matrix.state ? parseTransferState(matrix.state).config.epochs : null;
+  return matrix.state ? transferStateSettings(matrix.state).config.epochs : null;
 }

@@ -7,11 +7,12 @@
  * every feature method (zero-shot, linear probe, CoOp), shot count and seed; zero-shot, which neither samples
  * nor trains, runs once per task.
  */
+
+import { meanAndStd } from '../common/statistics';
 import type { MethodDefinition, MethodId } from '../methods/method';
 import { FeatureCache } from './feature-cache';
 import type { FrozenClip } from './frozen-clip';
 import type { TaskData } from './task-data';
-import { meanAndStd } from './train-seeds';
 import { type TrainingConfig, type TrainingResult, trainRun } from './trainer';
 
 /**

@@ -3,6 +3,7 @@
  * initialisation each), reported as mean ± standard deviation of test accuracy. The deviation is numpy's
  * default (population, ddof 0), as CoOp's parse_test_res.py reports it.
  */
+import { meanAndStd } from '../common/statistics';
 import { FeatureCache } from './feature-cache';
 import {
   type TrainingEvent,
@@ -17,13 +18,6 @@ export interface SeedsResult {
   testAccuracy: { mean: number; std: number };
   /** Whether a run was cancelled: the later seeds were then not run. */
   cancelled: boolean;
-}
-
-export function meanAndStd(values: readonly number[]): { mean: number; std: number } {
-  const n = Math.max(values.length, 1);
-  const mean = values.reduce((s, v) => s + v, 0) / n;
-  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
-  return { mean, std: Math.sqrt(variance) };
 }
 
 /** One run per seed, in order, sharing one feature cache; events are tagged with their seed. */

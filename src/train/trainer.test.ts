@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { meanAndStd } from '../common/statistics';
 import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import { cpu, testGpuBackend } from '../engine/testing/backends';
 import type { MethodId } from '../methods/method';
@@ -8,7 +9,7 @@ import { FeatureCache } from './feature-cache';
 import type { FrozenClip } from './frozen-clip';
 import type { TaskData } from './task-data';
 import { modelMissing, testClip, tinyTask } from './testing';
-import { meanAndStd, trainSeeds } from './train-seeds';
+import { trainSeeds } from './train-seeds';
 import {
   type TrainingCheckpoint,
   type TrainingHooks,

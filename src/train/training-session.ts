@@ -13,6 +13,7 @@
  * it was in.
  */
 import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
+import type { RunKind } from '../methods/catalog';
 import type { Hyperparameters, MethodDefinition } from '../methods/method';
 import { separateGroups } from '../multitask/adaptation-groups';
 import {
@@ -35,7 +36,6 @@ import {
 import { TrainingControl } from './training-control';
 
 /** How a run uses its tasks: the first alone; all together (SoftCPT); MVLPT, the others as its sources. */
-export type RunKind = 'single' | 'multitask' | 'mvlpt';
 
 export interface SessionRun {
   runId: string;

@@ -12,6 +12,7 @@
 import { writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
+import { meanAndStd } from '../../common/statistics';
 import {
   BENCH_PARTS,
   type BenchPart,
@@ -23,7 +24,6 @@ import {
 } from '../../multitask/multitask-bench';
 import { loadFrozenClip } from '../../train/frozen-clip';
 import type { TaskData } from '../../train/task-data';
-import { meanAndStd } from '../../train/train-seeds';
 import { numberOption, type ParsedArgs, UsageError } from '../args';
 import { adapterName, backendChoice, openChosenBackend } from '../backend-choice';
 import { countsOption, readTaskIndex, SHIPPED_TASKS_DIR } from '../bench-options';

@@ -7,11 +7,11 @@
  * per-task table (or --json) to stdout.
  */
 
+import { meanAndStd } from '../../common/statistics';
 import { TASK_SAMPLINGS, type TaskSampling } from '../../multitask/mixed-batches';
 import { type MultitaskResult, trainMultitask } from '../../multitask/multitask-trainer';
 import { promptSetsFromMultitask } from '../../prompts/multitask-prompt-sets';
 import { FeatureCache } from '../../train/feature-cache';
-import { meanAndStd } from '../../train/train-seeds';
 import { TrainingControl } from '../../train/training-control';
 import { numberOption, type ParsedArgs, UsageError } from '../args';
 import { multitaskProgress, readTaskList, resultSummary, trainableMethod } from '../multitask-output';

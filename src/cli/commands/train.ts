@@ -1,9 +1,10 @@
+import { meanAndStd } from '../../common/statistics';
 import type { MethodId } from '../../methods/method';
 import { methodDefinitions } from '../../methods/registry';
 import { promptSetFromResult } from '../../prompts/prompt-set';
 import { FeatureCache } from '../../train/feature-cache';
 import { sampleFewShot } from '../../train/few-shot';
-import { meanAndStd, trainSeeds } from '../../train/train-seeds';
+import { trainSeeds } from '../../train/train-seeds';
 import type { TrainingEvent, TrainingResult } from '../../train/trainer';
 import { TrainingControl } from '../../train/training-control';
 import { numberOption, type ParsedArgs, UsageError } from '../args';

@@ -3,7 +3,7 @@
  * method's colour, dashed), so a method's seeds read as one family and the legend lists methods, not runs.
  */
 import { schemeTableau10 } from 'd3';
-import type { MethodId } from '../../methods/method';
+import { methodEntry } from '../../methods/catalog';
 import type { MethodChoice } from '../../store/training-plan';
 
 export interface ChartPoint {
@@ -26,19 +26,8 @@ export interface LegendEntry {
   dashed: boolean;
 }
 
-const METHOD_ORDER: readonly MethodId[] = [
-  'linear-probe',
-  'coop',
-  'vpt-shallow',
-  'vpt-deep',
-  'upt',
-  'mudpt',
-  'softcpt',
-  'zero-shot',
-];
-
 export function choiceColour(choice: MethodChoice): string {
-  return schemeTableau10[METHOD_ORDER.indexOf(choice.method) % schemeTableau10.length] as string;
+  return schemeTableau10[methodEntry(choice.method).chartOrder % schemeTableau10.length] as string;
 }
 
 export const choiceDashed = (choice: MethodChoice): boolean => choice.kind === 'mvlpt';

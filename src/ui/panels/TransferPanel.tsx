@@ -1,7 +1,7 @@
 import { type FormEvent, useEffect, useId } from 'react';
 import type { TrainingProgress, TransferStep } from '../../../workers/transfer-api';
+import { methodEntry } from '../../methods/catalog';
 import type { MethodId } from '../../methods/method';
-import { methodDefinition } from '../../methods/registry';
 import { type GroupSuggestion, matrixCsv } from '../../multitask/transfer-matrix';
 import type { StoredMatrix } from '../../persistence/records';
 import { useStudioStore } from '../../store/studio-store';
@@ -51,7 +51,7 @@ function TransferForm() {
   const { taskIds, method, shots, seed, epochs, run, error } = transfer;
   const grouping = Object.values(transfer.grouped).some((g) => g.running);
   const busy = run !== null || grouping;
-  const defaultEpochs = methodDefinition(method).training?.epochs ?? 1;
+  const defaultEpochs = methodEntry(method).training?.epochs ?? 1;
   const toggle = (id: string, on: boolean) =>
     setOptions({ taskIds: on ? [...taskIds, id] : taskIds.filter((t) => t !== id) });
   const onSubmit = (event: FormEvent) => {
@@ -227,7 +227,7 @@ function useShownMatrix(): StoredMatrix | undefined {
 
 function matrixLabel(matrix: StoredMatrix): string {
   const measured = matrix.accuracy.flat().filter((v) => v !== null).length;
-  const title = methodDefinition(matrix.method).title;
+  const title = methodEntry(matrix.method).title;
   return (
     `${title} · ${matrix.tasks.join(', ')} · ${matrix.shots}-shot seed ${matrix.seed} · ` +
     `${measured}/${matrix.tasks.length ** 2} cells · ${new Date(matrix.createdAt).toLocaleString()}`

@@ -1,7 +1,7 @@
 import { type FormEvent, memo, useId } from 'react';
 import { useShallow } from 'zustand/react/shallow';
+import { methodEntry } from '../../../methods/catalog';
 import type { TrainingDefaults } from '../../../methods/method';
-import { methodDefinition } from '../../../methods/registry';
 import { useStudioStore } from '../../../store/studio-store';
 import { type LiveStatus, METHOD_CHOICES, type MethodChoice } from '../../../store/training-plan';
 
@@ -128,7 +128,7 @@ function recipe(training: TrainingDefaults | null): string {
 function MethodSettings({ choice }: { choice: MethodChoice }) {
   const edits = useStudioStore((state) => state.training.settings.hyperparameters[choice.id]);
   const setValue = useStudioStore((state) => state.setHyperparameter);
-  const definition = methodDefinition(choice.method);
+  const definition = methodEntry(choice.method);
   const entries = Object.entries(definition.defaults);
   return (
     <details className="method-settings">
