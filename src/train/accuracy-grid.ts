@@ -57,6 +57,14 @@ export const BENCH_EPOCHS: Readonly<
     epochs: (shots) => (shots <= 4 ? 20 : 10),
     why: 'as VPT: MVLPT trains CoOp, VPT and UPT with one recipe',
   },
+  cocoop: {
+    epochs: () => 10,
+    why: "CoCoOp's own 10 epochs at batch 1 (vit_b16_c4_ep10_batch1): 40–160 updates a run, within the budget",
+  },
+  kgcoop: {
+    epochs: () => 50,
+    why: 'as CoOp, so that the two differ only in the knowledge-guided penalty',
+  },
   mudpt: {
     epochs: () => 10,
     why: "the paper's own 10 epochs at batch 4 (§III-A): 30–320 updates a run, already within the budget",
