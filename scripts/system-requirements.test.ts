@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importedModules } from './python-imports.mjs';
-import { PYTHON, PYTHON_MODULES } from './system-requirements.mjs';
+import { PYTHON, PYTHON_MODULES } from './setup.mjs';
 
 const SKIPPED_DIRS = new Set(['node_modules', '.git', 'dist', 'test-results', 'public', 'testdata']);
 
