@@ -6,15 +6,12 @@ import { messageOf } from '../src/common/message-of';
 import type { RunKind } from '../src/methods/catalog';
 import type { Hyperparameters, MethodId } from '../src/methods/method';
 import { methodDefinition } from '../src/methods/registry';
-import type { MultitaskResult } from '../src/multitask/multitask-trainer';
-import { taskPromptSet } from '../src/prompts/multitask-prompt-sets';
-import { promptSetFromResult, serializePromptSet } from '../src/prompts/prompt-set';
-import { type PromptSetSummary, promptSetSummary } from '../src/prompts/prompt-set-summary';
+import { type RunReport, runReport } from '../src/sessions/run-report';
+import { type SessionEvent, type SessionRun, TrainingSession } from '../src/sessions/training-session';
 import type { TaskPayload } from '../src/tasks/studio-task';
 import { EventBatcher } from '../src/train/event-batcher';
 import type { TaskData } from '../src/train/task-data';
-import type { TrainingConfig, TrainingResult } from '../src/train/trainer';
-import { type SessionEvent, type SessionRun, TrainingSession } from '../src/train/training-session';
+import type { TrainingConfig } from '../src/train/trainer';
 import { type CurrentModel, currentModel, holdForTraining, rebuildCurrentModel } from './current-model';
 import type { OpenedBackend } from './engine.worker';
 import { decodeTaskPayload } from './task-decode';
@@ -38,25 +35,7 @@ export interface TrainingRequest {
   runs: TrainingRunRequest[];
 }
 
-/** A finished run as the page keeps it: its numbers and its prompt set, not its tensors. */
-export interface RunReport {
-  task: string;
-  classes: string[];
-  testAccuracy: number;
-  perClassAccuracy: (number | null)[];
-  /** confusion[true class][predicted class]: test image counts. */
-  confusion: number[][];
-  trainableParameters: number;
-  seconds: number;
-  epochsRun: number;
-  /** The kept epoch's accuracy on the held-out shots; null without validation. */
-  validationAccuracy: number | null;
-  /**
-   * The prompt-studio.prompts document and what the Library lists of it; null for SoftCPT, whose prompts
-   * exist only for its group of tasks.
-   */
-  promptSet: { json: string; summary: PromptSetSummary } | null;
-}
+export type { RunReport };
 
 export type TrainingUpdate =
   | Exclude<SessionEvent, { type: 'done' }>
@@ -69,38 +48,6 @@ interface Session {
   batcher: EventBatcher<TrainingUpdate>;
   /** Finished runs' reports being made (a prompt set may need the towers), in order. */
   reports: Promise<void>;
-}
-
-/** A set made from a run of another method says so: "SoftCPT (as CoOp) · shapes · 4-shot seed 1". */
-function labelled(summary: PromptSetSummary, multitask: MultitaskResult | null): PromptSetSummary {
-  if (!multitask || multitask.method === summary.method) return summary;
-  const [made, ...rest] = summary.label.split(' · ');
-  const trained = methodDefinition(multitask.method).title;
-  return { ...summary, label: [`${trained} (as ${made})`, ...rest].join(' · ') };
-}
-
-/** A multitask run's set is task 0's (taskPromptSet: SoftCPT's is the CoOp context it writes for it). */
-async function runReport(
-  result: TrainingResult,
-  multitask: MultitaskResult | null,
-  model: CurrentModel,
-): Promise<RunReport> {
-  const { test } = result;
-  const set = multitask
-    ? await taskPromptSet(multitask, 0, model.clip, model.identity)
-    : promptSetFromResult(result, model.identity);
-  return {
-    task: result.task,
-    classes: result.classes,
-    testAccuracy: test.top1,
-    perClassAccuracy: test.perClass,
-    confusion: test.confusion,
-    trainableParameters: result.trainableParameters,
-    seconds: result.seconds,
-    epochsRun: result.epochsRun,
-    validationAccuracy: result.best?.valAccuracy ?? null,
-    promptSet: set && { json: serializePromptSet(set), summary: labelled(promptSetSummary(set), multitask) },
-  };
 }
 
 /** Each task once per session, however many runs use it (decoded images are cached by id besides). */
@@ -181,7 +128,8 @@ export function createTrainingApi(exclusive: Exclusive, reopenBackend: () => Pro
           const { runId, status, result, multitask } = event;
           current.reports = current.reports
             .then(async () => {
-              const report = result && (await runReport(result, multitask, current.model));
+              const report =
+                result && (await runReport(result, multitask, current.model.clip, current.model.identity));
               batcher.push({ runId, type: 'done', status, report });
             })
             .catch((error: unknown) => {

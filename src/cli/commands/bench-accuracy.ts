@@ -1,6 +1,6 @@
 /**
  * `prompt-studio bench accuracy`: every method trained on the target task packs at several shot counts and
- * seeds (src/train/accuracy-grid.ts), test accuracy mean ± std averaged over the targets beside zero-shot,
+ * seeds (src/sessions/accuracy-grid.ts), test accuracy mean ± std averaged over the targets beside zero-shot,
  * a per-task table, and whether the papers' orderings hold. Progress goes to stderr.
  *
  * The backend is chosen for speed (`--backend auto`, see backend-choice.ts): the CPU backend where WebGPU
@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import type { GpuAdapterSummary } from '../../engine/gpu/gpu-backend';
 import type { ChosenBackend } from '../../engine/open-backend';
 import type { MethodId } from '../../methods/method';
-import type { TaskInfo } from '../../tasks/task-index';
 import {
   type AverageRow,
   BENCH_EPOCHS,
@@ -24,7 +23,8 @@ import {
   runAccuracyGrid,
   shardTasks,
   summarizeGrid,
-} from '../../train/accuracy-grid';
+} from '../../sessions/accuracy-grid';
+import type { TaskInfo } from '../../tasks/task-index';
 import { loadFrozenClip } from '../../train/frozen-clip';
 import type { TaskData } from '../../train/task-data';
 import type { ParsedArgs } from '../args';

@@ -1,6 +1,6 @@
 /**
  * `prompt-studio bench multitask`: MVLPT's and SoftCPT's comparisons on the shipped source and target packs
- * (src/multitask/multitask-bench.ts), test accuracy averaged over the targets, mean ± std over seeds, and
+ * (src/sessions/multitask-bench.ts), test accuracy averaged over the targets, mean ± std over seeds, and
  * whether each paper's direction holds. Progress goes to stderr.
  *
  * --parts coop,vpt,upt,groups,softcpt   which comparisons (all by default)
@@ -21,7 +21,7 @@ import {
   MULTITASK_BENCH_EPOCHS,
   PART_METHOD,
   runMultitaskBench,
-} from '../../multitask/multitask-bench';
+} from '../../sessions/multitask-bench';
 import { loadFrozenClip } from '../../train/frozen-clip';
 import type { TaskData } from '../../train/task-data';
 import { numberOption, type ParsedArgs, UsageError } from '../args';

@@ -10,7 +10,7 @@
 import { meanAndStd } from '../../common/statistics';
 import { TASK_SAMPLINGS, type TaskSampling } from '../../multitask/mixed-batches';
 import { type MultitaskResult, trainMultitask } from '../../multitask/multitask-trainer';
-import { promptSetsFromMultitask } from '../../prompts/multitask-prompt-sets';
+import { promptSetsFromMultitask } from '../../sessions/multitask-prompt-sets';
 import { FeatureCache } from '../../train/feature-cache';
 import { TrainingControl } from '../../train/training-control';
 import { numberOption, type ParsedArgs, UsageError } from '../args';

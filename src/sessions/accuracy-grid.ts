@@ -10,10 +10,10 @@
 
 import { meanAndStd } from '../common/statistics';
 import type { MethodDefinition, MethodId } from '../methods/method';
-import { FeatureCache } from './feature-cache';
-import type { FrozenClip } from './frozen-clip';
-import type { TaskData } from './task-data';
-import { type TrainingConfig, type TrainingResult, trainRun } from './trainer';
+import { FeatureCache } from '../train/feature-cache';
+import type { FrozenClip } from '../train/frozen-clip';
+import type { TaskData } from '../train/task-data';
+import { type TrainingConfig, type TrainingResult, trainRun } from '../train/trainer';
 
 /**
  * Epochs per method in the benchmark, by shots per class, and why; everything else is the method's paper

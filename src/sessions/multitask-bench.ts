@@ -14,14 +14,14 @@
  */
 import type { MethodDefinition, MethodId } from '../methods/method';
 import { methodDefinition } from '../methods/registry';
+import { groupsFromMatrix, separateGroups } from '../multitask/adaptation-groups';
+import { type MultitaskResult, trainMultitask } from '../multitask/multitask-trainer';
+import { runMvlpt } from '../multitask/mvlpt';
+import { onTrainingPools, runTransfer } from '../multitask/transfer-run';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
 import type { TaskData } from '../train/task-data';
 import type { TrainingConfig } from '../train/trainer';
-import { groupsFromMatrix, separateGroups } from './adaptation-groups';
-import { type MultitaskResult, trainMultitask } from './multitask-trainer';
-import { runMvlpt } from './mvlpt';
-import { onTrainingPools, runTransfer } from './transfer-run';
 
 export const BENCH_PARTS = ['coop', 'vpt', 'upt', 'groups', 'softcpt'] as const;
 export type BenchPart = (typeof BENCH_PARTS)[number];

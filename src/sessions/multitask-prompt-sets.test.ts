@@ -3,10 +3,10 @@ import { cpu } from '../engine/testing/backends';
 import { methodDefinition } from '../methods/registry';
 import { trainMultitask } from '../multitask/multitask-trainer';
 import { packTask } from '../multitask/testing';
+import { PromptSetPredictor } from '../prompts/predict';
+import { parsePromptSet, serializePromptSet } from '../prompts/prompt-set';
 import { modelMissing, testClip } from '../train/testing';
 import { promptSetsFromMultitask } from './multitask-prompt-sets';
-import { PromptSetPredictor } from './predict';
-import { parsePromptSet, serializePromptSet } from './prompt-set';
 
 describe.skipIf(modelMissing)('prompt sets from a multitask run', () => {
   // Each exported set, rebuilt from its JSON as an import would, must score its task's test images exactly as

@@ -17,9 +17,9 @@ import { methodDefinition } from '../methods/registry';
 import type { SoftContextSharing } from '../methods/softcpt';
 import { setLearnables } from '../multitask/learnable-values';
 import type { MultitaskResult, TaskOutcome } from '../multitask/multitask-trainer';
+import type { ModelIdentity } from '../prompts/model-identity';
+import type { PromptSet } from '../prompts/prompt-set';
 import type { FrozenClip } from '../train/frozen-clip';
-import type { ModelIdentity } from './model-identity';
-import type { PromptSet } from './prompt-set';
 
 function promptSet(
   result: MultitaskResult,

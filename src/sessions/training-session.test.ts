@@ -3,10 +3,10 @@ import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import { cpu } from '../engine/testing/backends';
 import { methodDefinition } from '../methods/registry';
 import { packTask } from '../multitask/testing';
-import type { FrozenClip } from './frozen-clip';
-import type { TaskData } from './task-data';
-import { modelMissing, testClip } from './testing';
-import { type TrainingResult, trainRun } from './trainer';
+import type { FrozenClip } from '../train/frozen-clip';
+import type { TaskData } from '../train/task-data';
+import { modelMissing, testClip } from '../train/testing';
+import { type TrainingResult, trainRun } from '../train/trainer';
 import { type SessionEvent, type SessionRun, TrainingSession } from './training-session';
 
 /** Everything but the wall-clock time. */

@@ -23,17 +23,17 @@ import {
   trainMultitask,
 } from '../multitask/multitask-trainer';
 import { type MvlptCheckpoint, type MvlptStage, runMvlpt } from '../multitask/mvlpt';
-import { FeatureCache } from './feature-cache';
-import type { FrozenClip } from './frozen-clip';
-import type { TaskData } from './task-data';
+import { FeatureCache } from '../train/feature-cache';
+import type { FrozenClip } from '../train/frozen-clip';
+import type { TaskData } from '../train/task-data';
 import {
   type TrainingCheckpoint,
   type TrainingConfig,
   type TrainingEvent,
   type TrainingResult,
   trainRun,
-} from './trainer';
-import { TrainingControl } from './training-control';
+} from '../train/trainer';
+import { TrainingControl } from '../train/training-control';
 
 /** How a run uses its tasks: the first alone; all together (SoftCPT); MVLPT, the others as its sources. */
 
