@@ -29,6 +29,11 @@ export interface MethodEntry {
    * (trained over several tasks at once).
    */
   readonly transferable: boolean;
+  /**
+   * Whether what it learns applies to class names it never trained on, which the base-to-novel protocol
+   * tests (train/base-to-novel.ts): everything but the linear probe, whose weights are one row per class.
+   */
+  readonly scoresUnseenClasses: boolean;
   /** How the Train panel offers it, in this order after every method's first: alone, multitask, MVLPT. */
   readonly variants: readonly RunKind[];
   /** Its colour in the charts: the index into the chart palette. */
@@ -138,6 +143,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     defaults: { templates: DEFAULT_TEMPLATE },
     training: null,
     transferable: false,
+    scoresUnseenClasses: true,
     variants: ['single'],
     chartOrder: 7,
   },
@@ -165,6 +171,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
       warmupLearningRate: 1e-5,
     },
     transferable: false,
+    scoresUnseenClasses: false,
     variants: ['single'],
     chartOrder: 0,
   },
@@ -188,6 +195,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     },
     training: COOP_TRAINING,
     transferable: true,
+    scoresUnseenClasses: true,
     variants: ['single', 'mvlpt'],
     chartOrder: 1,
   },
@@ -201,6 +209,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     defaults: VPT_DEFAULTS,
     training: VPT_TRAINING,
     transferable: true,
+    scoresUnseenClasses: true,
     variants: ['single', 'mvlpt'],
     chartOrder: 2,
   },
@@ -214,6 +223,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     defaults: VPT_DEFAULTS,
     training: VPT_TRAINING,
     transferable: true,
+    scoresUnseenClasses: true,
     variants: ['single', 'mvlpt'],
     chartOrder: 3,
   },
@@ -238,6 +248,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     // MVLPT trains CoOp, VPT and UPT with one recipe (§4 "Training Details").
     training: VPT_TRAINING,
     transferable: true,
+    scoresUnseenClasses: true,
     variants: ['single', 'mvlpt'],
     chartOrder: 4,
   },
@@ -259,6 +270,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     },
     training: MUDPT_TRAINING,
     transferable: true,
+    scoresUnseenClasses: true,
     variants: ['single'],
     chartOrder: 5,
   },
@@ -280,6 +292,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     training: SOFTCPT_TRAINING,
     requiresTasks: true,
     transferable: false,
+    scoresUnseenClasses: true,
     variants: ['multitask'],
     chartOrder: 6,
   },
@@ -300,6 +313,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     training: COCOOP_TRAINING,
     // Its prompt would carry over (nothing per class), but the transfer study does not offer it yet.
     transferable: false,
+    scoresUnseenClasses: true,
     variants: [],
     chartOrder: 8,
   },
@@ -324,6 +338,7 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
     training: KGCOOP_TRAINING,
     // As CoCoOp: not in the transfer study yet.
     transferable: false,
+    scoresUnseenClasses: true,
     variants: [],
     chartOrder: 9,
   },

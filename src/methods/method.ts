@@ -1,4 +1,5 @@
 import type { ClipModel } from '../clip/clip-model';
+import type { HostTensor } from '../clip/clip-weights';
 import type { ClipTokenizer } from '../clip/tokenizer';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
@@ -70,8 +71,35 @@ export interface PromptMethod {
   readonly learnables: ReadonlyMap<string, Tensor>;
   readonly hyperparameters: Hyperparameters;
   classifier(tape: Tape): Classifier;
+  /**
+   * The learnt text contexts that sit among the word embeddings, as the text tower reads them ([SOS]
+   * [context][class][.][EOT]), for their nearest words (prompts/text-contexts.ts). Methods that learn no
+   * such context leave it out.
+   */
+  textContexts?(tape: Tape): Promise<TextContext[]>;
+  /**
+   * A method defined over several tasks (the catalog's `requiresTasks`): task `task`'s prompt as a
+   * single-task method's prompt set holds it, from the current learnables, so that it predicts on that
+   * task's classes alone.
+   */
+  singleTaskPrompt?(tape: Tape, task: number): Promise<SingleTaskPrompt>;
   /** Frees the learnable tensors and any cache. */
   dispose(): void;
+}
+
+/** A learnt text context: which one it is ("shared by every class", "of class “circle”") and its vectors. */
+export interface TextContext {
+  title: string;
+  /** Context tokens × text width, row-major. */
+  vectors: Float32Array;
+  tokens: number;
+}
+
+/** What a single-task prompt set of another method holds: that method, its settings and its tensors. */
+export interface SingleTaskPrompt {
+  method: MethodId;
+  hyperparameters: Hyperparameters;
+  tensors: Readonly<Record<string, HostTensor>>;
 }
 
 /** How a method is trained by default: the paper's recipe (see each method's file for the source). */
@@ -88,14 +116,7 @@ export interface TrainingDefaults {
   warmupLearningRate: number;
 }
 
-/**
- * A method's implementation, as the registry lists it: its catalog data (catalog.ts: title, paper defaults,
- * recipe) and how to build it.
- */
-export interface MethodDefinition
-  extends Pick<
-    MethodEntry,
-    'id' | 'title' | 'summary' | 'input' | 'defaults' | 'training' | 'requiresTasks'
-  > {
+/** A method's implementation, as the registry lists it: its catalog entry (catalog.ts) and how to build it. */
+export interface MethodDefinition extends MethodEntry {
   create(context: MethodContext, hyperparameters?: Hyperparameters): PromptMethod;
 }

@@ -42,6 +42,11 @@ export interface TrainingRun {
   config?: Partial<TrainingConfig>;
   /** Shared by the runs of a session (seeds, feature methods); the run makes its own when not given. */
   featureCache?: FeatureCache;
+  /**
+   * Base-to-novel (base-to-novel.ts): `task` holds the base classes, this the novel ones, whose test images
+   * the kept weights are scored on as well, with the novel class names.
+   */
+  novel?: TaskData;
 }
 
 export interface EpochRecord {
@@ -122,6 +127,8 @@ export interface TrainingResult {
   best: BestEpoch | null;
   history: EpochRecord[];
   test: EvaluationReport;
+  /** Base-to-novel runs only: the kept weights on the novel classes' test images. */
+  novel?: EvaluationReport;
   /** The kept weights under their reference names: what a prompt set exports. */
   learnables: Record<string, HostTensor>;
   seconds: number;
@@ -194,6 +201,14 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
   const backend = clip.model.backend;
   const emit = hooks.onEvent ?? (() => {});
   if (task.test.length === 0) throw new Error(`task ${task.name} has no test images`);
+  const { novel } = run;
+  if (novel) {
+    if (!definition.scoresUnseenClasses)
+      throw new Error(
+        `${definition.title} cannot score classes it was not trained on: its weights are per class`,
+      );
+    if (novel.test.length === 0) throw new Error(`task ${task.name} has no test images of its novel classes`);
+  }
   const config = definition.training && resolveConfig(definition.training, run.config);
   // Zero-shot needs no training images at all.
   const split: FewShotSplit = config
@@ -203,8 +218,9 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
   let inputs: InputSource;
   if (definition.input === 'image-features') {
     const cache = run.featureCache ?? new FeatureCache(clip);
-    await cache.add([...split.train, ...split.validation, ...task.test], (done, total) =>
-      emit({ type: 'features', done, total }),
+    await cache.add(
+      [...split.train, ...split.validation, ...task.test, ...(novel?.test ?? [])],
+      (done, total) => emit({ type: 'features', done, total }),
     );
     inputs = featureInputs(cache);
   } else {
@@ -222,6 +238,7 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
     const labels = task.test.map((e) => e.label);
     const test = evaluationReport(await methodLogits(backend, method, inputs, task.test), labels);
     const kept = await readLearnables(method);
+    const novelTest = novel && (await novelReport(run, method, inputs, novel, kept));
     const result: TrainingResult = {
       status: training.status,
       method: definition.id,
@@ -238,6 +255,7 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
       best: training.best,
       history: training.history,
       test,
+      ...(novelTest && { novel: novelTest }),
       learnables: Object.fromEntries(
         [...method.learnables].map(([name, t]) => [
           name,
@@ -248,6 +266,38 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
     };
     emit({ type: 'done', result });
     return result;
+  } finally {
+    method.dispose();
+  }
+}
+
+/** The kept weights on the novel classes: the method built for their names, with the learnt tensors. */
+async function novelReport(
+  run: TrainingRun,
+  trained: PromptMethod,
+  inputs: InputSource,
+  novel: TaskData,
+  kept: Record<string, Float32Array>,
+): Promise<EvaluationReport> {
+  const { clip, method: definition, seed } = run;
+  const method = definition.create(
+    { model: clip.model, tokenizer: clip.tokenizer, classNames: novel.classes, seed },
+    trained.hyperparameters,
+  );
+  try {
+    for (const [name, t] of method.learnables) {
+      const learnt = trained.learnables.get(name);
+      if (learnt?.shape.join() !== t.shape.join())
+        throw new Error(
+          `${definition.title} cannot score classes it was not trained on: ${name} is per class`,
+        );
+    }
+    writeLearnables(method, kept);
+    const logits = await methodLogits(clip.model.backend, method, inputs, novel.test);
+    return evaluationReport(
+      logits,
+      novel.test.map((e) => e.label),
+    );
   } finally {
     method.dispose();
   }
