@@ -125,7 +125,7 @@ export function createPromptApi(exclusive: Exclusive) {
       return exclusive(async () => {
         const { clip, identity } = currentModel();
         const set = parsePromptSet(json, { model: identity });
-        const contexts = await learnedTextContexts(set, clip.model);
+        const contexts = await learnedTextContexts(set, clip);
         if (contexts.length === 0) return [];
         const width = clip.model.config.text.hiddenSize;
         return contextWords(contexts, await tokenTable(clip.model), width, clip.tokenizer, k);

@@ -25,11 +25,11 @@ import { concatTokens, sliceTokens } from '../engine/ops/tokens';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
 import { methodEntry } from './catalog';
-import { CONTEXT } from './coop';
+import { CONTEXT, contextPromptOptions, contextPrompts } from './coop';
 import { MethodSettings } from './hyperparameters';
 import { Learnables, learnable } from './learnables';
 import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
-import { initialContext, TextPrompts } from './text-prompts';
+import type { TextPrompts } from './text-prompts';
 
 const META_NET = 'prompt_learner.meta_net';
 export const META_NET_LINEAR1 = `${META_NET}.linear1`;
@@ -49,20 +49,19 @@ class ConditionalContextOptimization implements PromptMethod {
     settings: MethodSettings,
   ) {
     this.hyperparameters = settings.values;
-    const { model, tokenizer, classNames, seed } = context;
+    const { model, seed } = context;
     // CoCoOp's prompts are CoOp's with one shared context and the class token at the end.
-    this.prompts = TextPrompts.build(model, tokenizer, classNames, {
-      contextTokens: settings.number('n_ctx', { integer: true, min: 1 }),
-      classTokenPosition: 'end',
-      classSpecific: false,
-      classesPerPass: settings.number('classes_per_pass', { integer: true, min: 0 }),
-    });
+    const { prompts, ctx } = contextPrompts(
+      context,
+      contextPromptOptions(settings, { classTokenPosition: 'end', classSpecific: false }),
+    );
+    this.prompts = prompts;
     const features = model.config.projectionDim;
     const hidden = Math.floor(features / BOTTLENECK_RATIO);
     if (hidden < 1) throw new Error(`cocoop: image features ${features} wide leave no meta-net hidden layer`);
     // ctx first, as the reference's state dict lists it; the meta network as nn.Linear initialises it.
     const learnables = new Learnables(model.backend, seed);
-    learnables.set(CONTEXT, initialContext(model, tokenizer, this.prompts.contextShape, seed));
+    learnables.set(CONTEXT, ctx);
     learnables.linear(META_NET_LINEAR1, hidden, features);
     learnables.linear(META_NET_LINEAR2, this.prompts.width, hidden);
     this.learnables = learnables.tensors;

@@ -22,10 +22,17 @@ import { reshape } from '../engine/ops/reshape';
 import { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
 import { methodEntry } from './catalog';
-import { CONTEXT } from './coop';
+import { CONTEXT, classContexts, contextPromptOptions, contextPrompts } from './coop';
 import { MethodSettings } from './hyperparameters';
-import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
-import { CLASS_TOKEN_POSITIONS, initialContext, TextPrompts } from './text-prompts';
+import type {
+  Classifier,
+  Hyperparameters,
+  MethodContext,
+  MethodDefinition,
+  PromptMethod,
+  TextContext,
+} from './method';
+import type { TextPrompts } from './text-prompts';
 import { frozenClassFeatures } from './zero-shot';
 
 class KnowledgeGuidedContextOptimization implements PromptMethod {
@@ -43,16 +50,12 @@ class KnowledgeGuidedContextOptimization implements PromptMethod {
     settings: MethodSettings,
   ) {
     this.hyperparameters = settings.values;
-    const { model, tokenizer, classNames, seed } = context;
+    const { model, tokenizer, classNames } = context;
     this.weight = settings.number('lambda', { min: 0 });
     const template = settings.string('template');
     fillTemplate(template, 'x');
-    this.prompts = TextPrompts.build(model, tokenizer, classNames, {
-      contextTokens: settings.number('n_ctx', { integer: true, min: 1 }),
-      classTokenPosition: settings.choice('class_token_position', CLASS_TOKEN_POSITIONS),
-      classSpecific: settings.boolean('csc'),
-      classesPerPass: settings.number('classes_per_pass', { integer: true, min: 0 }),
-    });
+    const { prompts, ctx } = contextPrompts(context, contextPromptOptions(settings));
+    this.prompts = prompts;
     const clip = frozenClassFeatures(model, tokenizer, classNames, [template]);
     const tape = new Tape(model.backend, false);
     try {
@@ -61,7 +64,7 @@ class KnowledgeGuidedContextOptimization implements PromptMethod {
       tape.dispose();
       clip.free();
     }
-    this.learnables = new Map([[CONTEXT, initialContext(model, tokenizer, this.prompts.contextShape, seed)]]);
+    this.learnables = new Map([[CONTEXT, ctx]]);
   }
 
   classifier(tape: Tape): Classifier {
@@ -69,6 +72,11 @@ class KnowledgeGuidedContextOptimization implements PromptMethod {
     const penalty = this.penalty(tape, text);
     const scaleLogits = this.context.model.logitScale;
     return { logits: (t, images) => cosineLogits(t, images, text, scaleLogits), penalty };
+  }
+
+  /** CoOp's context: the penalty changes how it trains, not how the prompts read it. */
+  textContexts(): Promise<TextContext[]> {
+    return classContexts(this.context.classNames, this.learnables.get(CONTEXT) as Tensor);
   }
 
   dispose(): void {

@@ -46,7 +46,14 @@ import { methodEntry } from './catalog';
 import { deepPromptReplacer, promptedImageFeatures } from './deep-prompts';
 import { MethodSettings } from './hyperparameters';
 import { Learnables, learnable } from './learnables';
-import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
+import type {
+  Classifier,
+  Hyperparameters,
+  MethodContext,
+  MethodDefinition,
+  PromptMethod,
+  TextContext,
+} from './method';
 import { initialContext, TextPrompts } from './text-prompts';
 
 const PREFIX = 'prompt_learner.';
@@ -215,6 +222,16 @@ class MultimodalDeepSymphysisPromptTuning implements PromptMethod {
         return logits;
       },
     };
+  }
+
+  /**
+   * The first depth's text prompts after the Injection Model: they fill the context positions. Deeper rows
+   * replace hidden states between layers, not token embeddings, so no vocabulary describes them.
+   */
+  async textContexts(tape: Tape): Promise<TextContext[]> {
+    const width = this.context.model.config.text.hiddenSize;
+    const first = (await fusedPrompts(tape, this.learnables).text.read()).slice(0, this.length * width);
+    return [{ title: 'of the first layer, shared by every class', vectors: first, tokens: this.length }];
   }
 
   dispose(): void {

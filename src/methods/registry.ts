@@ -1,4 +1,3 @@
-import { methodEntry } from './catalog';
 import { cocoop } from './cocoop';
 import { coop } from './coop';
 import { kgcoop } from './kgcoop';
@@ -29,9 +28,4 @@ export function methodDefinition(id: MethodId): MethodDefinition {
   const definition: MethodDefinition | undefined = methodDefinitions[id];
   if (!definition) throw new Error(`method '${id}' is not registered`);
   return definition;
-}
-
-/** Whether one task's learnt prompt applies to another task's classes: the catalog says (catalog.ts). */
-export function isTransferable(definition: MethodDefinition): boolean {
-  return methodEntry(definition.id).transferable;
 }

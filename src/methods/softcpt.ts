@@ -24,15 +24,18 @@ import { concatTokens, sliceTokens } from '../engine/ops/tokens';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
 import { methodEntry } from './catalog';
+import { CONTEXT } from './coop';
 import { MethodSettings } from './hyperparameters';
 import { Learnables, learnable } from './learnables';
 import type {
   Classifier,
   Hyperparameters,
+  HyperValue,
   MethodContext,
   MethodDefinition,
   MethodTask,
   PromptMethod,
+  SingleTaskPrompt,
 } from './method';
 import { taskPhrase, unionClassNames } from './method-tasks';
 import { CLASS_TOKEN_POSITIONS, TextPrompts } from './text-prompts';
@@ -128,6 +131,28 @@ export class SoftContextSharing implements PromptMethod {
     tape.release(joined);
     const scale = this.context.model.logitScale;
     return { logits: (t, images) => cosineLogits(t, images, text, scale) };
+  }
+
+  /**
+   * Task `task` is scored with CoOp's prompt "[ctx_t] {class}.", so its single-task set is a CoOp set
+   * carrying ctx_t as `prompt_learner.ctx` with SoftCPT's n_ctx and class position; the meta network itself
+   * needs every task's name to run and does not fit a one-task set.
+   */
+  async singleTaskPrompt(tape: Tape, task: number): Promise<SingleTaskPrompt> {
+    const width = this.context.model.config.text.hiddenSize;
+    const size = this.contextTokens * width;
+    const all = await this.taskContexts(tape).read();
+    return {
+      method: 'coop',
+      hyperparameters: {
+        ...methodEntry('coop').defaults,
+        n_ctx: this.contextTokens,
+        class_token_position: this.hyperparameters.class_token_position as HyperValue,
+      },
+      tensors: {
+        [CONTEXT]: { shape: [this.contextTokens, width], data: all.slice(task * size, (task + 1) * size) },
+      },
+    };
   }
 
   dispose(): void {

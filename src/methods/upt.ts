@@ -36,11 +36,19 @@ import { concatTokens, sliceTokens } from '../engine/ops/tokens';
 import type { Tape } from '../engine/tape';
 import type { Tensor } from '../engine/tensor';
 import { methodEntry } from './catalog';
+import { classContexts, contextPromptOptions } from './coop';
 import { promptedImageFeatures } from './deep-prompts';
 import { MethodSettings } from './hyperparameters';
 import { Learnables, learnable } from './learnables';
-import type { Classifier, Hyperparameters, MethodContext, MethodDefinition, PromptMethod } from './method';
-import { CLASS_TOKEN_POSITIONS, TextPrompts } from './text-prompts';
+import type {
+  Classifier,
+  Hyperparameters,
+  MethodContext,
+  MethodDefinition,
+  PromptMethod,
+  TextContext,
+} from './method';
+import { TextPrompts } from './text-prompts';
 
 const PREFIX = 'prompt_learner.';
 const CTX = `${PREFIX}ctx`;
@@ -187,12 +195,7 @@ class UnifiedPromptTuning implements PromptMethod {
   ) {
     this.hyperparameters = settings.values;
     const { model, tokenizer, classNames } = context;
-    this.prompts = TextPrompts.build(model, tokenizer, classNames, {
-      contextTokens: settings.number('n_ctx', { integer: true, min: 1 }),
-      classTokenPosition: settings.choice('class_token_position', CLASS_TOKEN_POSITIONS),
-      classSpecific: settings.boolean('csc'),
-      classesPerPass: settings.number('classes_per_pass', { integer: true, min: 0 }),
-    });
+    this.prompts = TextPrompts.build(model, tokenizer, classNames, contextPromptOptions(settings));
     this.learnables = initialLearnables(
       context,
       this.prompts.contextShape,
@@ -214,6 +217,12 @@ class UnifiedPromptTuning implements PromptMethod {
         return logits;
       },
     };
+  }
+
+  /** `ctx` only means something after the shared block: its output is the context the text tower reads. */
+  async textContexts(tape: Tape): Promise<TextContext[]> {
+    const { textContext } = unifiedPrompts(tape, this.learnables, this.prompts.contextShape);
+    return classContexts(this.context.classNames, textContext);
   }
 
   dispose(): void {

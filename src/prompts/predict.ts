@@ -1,16 +1,16 @@
 /**
- * A prompt set at work: the method rebuilt from the registry with the stored hyperparameters and class
- * names, its tensors loaded, classifying new images (top-k with probabilities) or a labelled test set.
+ * A prompt set at work: its method rebuilt (prompt-set-method.ts), classifying new images (top-k with
+ * probabilities) or a labelled test set.
  */
 import { type Matrix, rankClasses } from '../clip/zero-shot';
 import type { PromptMethod } from '../methods/method';
-import { methodDefinition } from '../methods/registry';
 import { type EvaluationReport, evaluationReport, methodLogits } from '../train/evaluate';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
 import { featureInputs, type InputSource, pixelInputs } from '../train/inputs';
 import type { InputImage, LabelledExample } from '../train/task-data';
-import { loadPromptSetTensors, type PromptSet } from './prompt-set';
+import type { PromptSet } from './prompt-set';
+import { promptSetMethod } from './prompt-set-method';
 
 export interface ClassScore {
   label: number;
@@ -36,18 +36,8 @@ export class PromptSetPredictor {
 
   /** Builds the set's method on `clip`; the set should have passed parsePromptSet with this model. */
   static create(set: PromptSet, clip: FrozenClip, featureCache?: FeatureCache): PromptSetPredictor {
-    const definition = methodDefinition(set.method);
-    const method = definition.create(
-      { model: clip.model, tokenizer: clip.tokenizer, classNames: set.task.classes, seed: 0 },
-      set.hyperparameters,
-    );
-    try {
-      loadPromptSetTensors(set, method);
-    } catch (error) {
-      method.dispose();
-      throw error;
-    }
-    const cache = definition.input === 'image-features' ? (featureCache ?? new FeatureCache(clip)) : null;
+    const method = promptSetMethod(set, clip);
+    const cache = method.input === 'image-features' ? (featureCache ?? new FeatureCache(clip)) : null;
     const inputs = cache ? featureInputs(cache) : pixelInputs(clip, false);
     return new PromptSetPredictor(clip, set, method, inputs, cache);
   }

@@ -45,7 +45,7 @@ async function freshSet(method: MethodId, hyperparameters: Hyperparameters): Pro
 async function wordsOf(set: PromptSet) {
   const { clip } = await testClip(cpu);
   const table = await cpu.read(clip.model.text.tokenEmbedding);
-  const contexts = await learnedTextContexts(set, clip.model);
+  const contexts = await learnedTextContexts(set, clip);
   return contextWords(contexts, table, clip.model.config.text.hiddenSize, clip.tokenizer, 2);
 }
 
@@ -78,7 +78,7 @@ describe.skipIf(modelMissing)('learned text contexts and their nearest words', (
   it("runs UPT's shared block to reach the context the text tower reads", async () => {
     const set = await freshSet('upt', {});
     const { clip } = await testClip(cpu);
-    const [context] = await learnedTextContexts(set, clip.model);
+    const [context] = await learnedTextContexts(set, clip);
     expect(context?.tokens).toBe(4);
     expect(context?.vectors).toHaveLength(4 * clip.model.config.text.hiddenSize);
     // Not the stored ctx: the block and the projections moved it.
@@ -89,6 +89,6 @@ describe.skipIf(modelMissing)('learned text contexts and their nearest words', (
 
   it('finds no text context in methods that learn none', async () => {
     const { clip } = await testClip(cpu);
-    expect(await learnedTextContexts(await freshSet('vpt-shallow', {}), clip.model)).toEqual([]);
+    expect(await learnedTextContexts(await freshSet('vpt-shallow', {}), clip)).toEqual([]);
   });
 });

@@ -4,17 +4,14 @@
  *
  * - Multitask CoOp / VPT / UPT (MVLPT): the task's kept weights are the single-task method's tensors (a
  *   shared context, visual prompts, the UPT block), so the set is that method's, with the task's classes.
- * - SoftCPT: what a task's classes are scored with is CoOp's prompt "[ctx_t] {class}." with the context the
- *   meta network writes for the task, ctx_t = f_t · W. The set is a CoOp set carrying ctx_t as
- *   `prompt_learner.ctx` (SoftCPT's n_ctx and class position), computed from the task's own kept weights;
- *   the meta network itself needs every task's name to run and does not fit a one-task file.
+ * - A method defined over several tasks (SoftCPT, the catalog's `requiresTasks`) does not fit a one-task
+ *   file; it says what a task's prompt is as another method's set (SoftCPT: a CoOp set carrying the context
+ *   its meta network writes for the task), computed from the task's own kept weights.
  */
-import type { HostTensor } from '../clip/clip-weights';
 import { Tape } from '../engine/tape';
-import { CONTEXT } from '../methods/coop';
-import type { Hyperparameters, MethodId } from '../methods/method';
+import { methodEntry } from '../methods/catalog';
+import type { SingleTaskPrompt } from '../methods/method';
 import { methodDefinition } from '../methods/registry';
-import type { SoftContextSharing } from '../methods/softcpt';
 import { setLearnables } from '../multitask/learnable-values';
 import type { MultitaskResult, TaskOutcome } from '../multitask/multitask-trainer';
 import type { ModelIdentity } from '../prompts/model-identity';
@@ -24,9 +21,7 @@ import type { FrozenClip } from '../train/frozen-clip';
 function promptSet(
   result: MultitaskResult,
   outcome: TaskOutcome,
-  method: MethodId,
-  hyperparameters: Hyperparameters,
-  tensors: Record<string, HostTensor>,
+  { method, hyperparameters, tensors }: SingleTaskPrompt,
   model: ModelIdentity,
   createdAt: Date,
 ): PromptSet {
@@ -49,11 +44,17 @@ function promptSet(
   };
 }
 
-/** ctx_t for task `index` of a SoftCPT run, from that task's kept weights, as [n_ctx, text width]. */
-async function softcptContext(clip: FrozenClip, result: MultitaskResult, index: number): Promise<HostTensor> {
+/**
+ * Task `index`'s prompt as a single-task prompt set holds it, from that task's kept weights, for a method
+ * defined over several tasks (its singleTaskPrompt).
+ */
+async function singleTaskPrompt(
+  clip: FrozenClip,
+  result: MultitaskResult,
+  index: number,
+): Promise<SingleTaskPrompt> {
   const tasks = result.tasks.map((t) => ({ name: t.task, classes: t.classes }));
-  const definition = methodDefinition('softcpt');
-  const method = definition.create(
+  const method = methodDefinition(result.method).create(
     {
       model: clip.model,
       tokenizer: clip.tokenizer,
@@ -62,16 +63,14 @@ async function softcptContext(clip: FrozenClip, result: MultitaskResult, index: 
       seed: result.seed,
     },
     result.hyperparameters,
-  ) as SoftContextSharing;
+  );
   const tape = new Tape(clip.model.backend, false);
   try {
+    if (!method.singleTaskPrompt)
+      throw new Error(`${result.method}: no single-task prompt set for one of its tasks`);
     const outcome = result.tasks[index] as TaskOutcome;
     setLearnables(method, outcome.learnables, `the weights kept for ${outcome.task}`);
-    const contexts = method.taskContexts(tape);
-    const all = await contexts.read();
-    const nCtx = Number(result.hyperparameters.n_ctx);
-    const width = clip.model.config.text.hiddenSize;
-    return { shape: [nCtx, width], data: all.slice(index * nCtx * width, (index + 1) * nCtx * width) };
+    return await method.singleTaskPrompt(tape, index);
   } finally {
     tape.dispose();
     method.dispose();
@@ -88,24 +87,10 @@ export async function taskPromptSet(
 ): Promise<PromptSet> {
   const outcome = result.tasks[index];
   if (!outcome) throw new Error(`the run has no task ${index}`);
-  if (result.method !== 'softcpt') {
-    return promptSet(
-      result,
-      outcome,
-      result.method,
-      result.hyperparameters,
-      outcome.learnables,
-      model,
-      createdAt,
-    );
-  }
-  const hyperparameters = {
-    ...methodDefinition('coop').defaults,
-    n_ctx: result.hyperparameters.n_ctx,
-    class_token_position: result.hyperparameters.class_token_position,
-  } as Hyperparameters;
-  const context = await softcptContext(clip, result, index);
-  return promptSet(result, outcome, 'coop', hyperparameters, { [CONTEXT]: context }, model, createdAt);
+  const single = methodEntry(result.method).requiresTasks
+    ? await singleTaskPrompt(clip, result, index)
+    : { method: result.method, hyperparameters: result.hyperparameters, tensors: outcome.learnables };
+  return promptSet(result, outcome, single, model, createdAt);
 }
 
 /** One prompt set per task of a multitask run, in its task order. */

@@ -13,7 +13,6 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import type { MethodDefinition } from '../../methods/method';
-import { isTransferable } from '../../methods/registry';
 import {
   type GroupSuggestion,
   matrixCsv,
@@ -34,7 +33,7 @@ export const TRANSFER_FORMAT = 'prompt-studio.transfer';
 
 /** Methods whose prompt does not depend on the class list, so it can be applied to another task. */
 export function transferableMethod(args: ParsedArgs): MethodDefinition {
-  return trainableMethod(args, isTransferable);
+  return trainableMethod(args, (definition) => definition.transferable);
 }
 
 function statePath(args: ParsedArgs, out: string): string {
