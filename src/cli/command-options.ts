@@ -29,6 +29,18 @@ export const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
     'model',
     'out',
   ],
+  'bench generalisation': [
+    ...BENCH,
+    ...TRAINING,
+    'shots',
+    'seeds',
+    'tasks',
+    'tasks-dir',
+    'methods',
+    'model',
+    'out',
+    'class-split',
+  ],
   'bench multitask': [
     ...BENCH,
     ...TRAINING,
@@ -54,6 +66,8 @@ export const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
     'out',
     'cached-views',
     'sampling',
+    'base-to-novel',
+    'class-split',
   ],
   multitask: [
     ...TRAINING,

@@ -2,6 +2,7 @@ import { messageOf } from '../common/message-of';
 import { parseArgs, UsageError } from './args';
 import { checkOptions } from './command-options';
 import { benchAccuracy } from './commands/bench-accuracy';
+import { benchGeneralisation } from './commands/bench-generalisation';
 import { benchKernels } from './commands/bench-kernels';
 import { benchMultitask } from './commands/bench-multitask';
 import { benchStep } from './commands/bench-step';
@@ -34,6 +35,10 @@ commands:
                         over the targets beside zero-shot, and per task: [--shots 4,16] [--seeds 1,2,3]
                         [--tasks a,b] [--methods a,b] [--epochs E] [--backend auto|webgpu|cpu] [--model]
                         [--jobs N] [--out results.json] and train's training options
+  bench generalisation  base-to-novel (CoCoOp's protocol) on the target packs: every method that can score
+                        unseen classes trained on each task's first half of classes, tested on both halves;
+                        base, novel and harmonic-mean accuracy, mean ± std over seeds: [--shots 16]
+                        [--seeds 1,2,3] [--class-split first-half|SEED] and bench accuracy's other options
   bench multitask     MVLPT and SoftCPT on the shipped source and target packs: multitask vs random prompt
                         initialisation (CoOp, VPT, UPT), best vs worst adaptation groups, SoftCPT vs
                         per-task CoOp: [--parts coop,vpt,upt,groups,softcpt] [--shots 1,4] [--group-shots 4]
@@ -77,6 +82,7 @@ const commands: Record<string, Command> = {
   'bench kernels': benchKernels,
   'bench step': benchStep,
   'bench accuracy': benchAccuracy,
+  'bench generalisation': benchGeneralisation,
   'bench multitask': benchMultitask,
   fingerprint,
   'zero-shot': zeroShot,

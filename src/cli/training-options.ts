@@ -1,5 +1,6 @@
 /** The training options the train, multitask and transfer commands share, and how they print numbers. */
 import type { Hyperparameters, HyperValue } from '../methods/method';
+import type { ClassSplit } from '../train/base-to-novel';
 import type { TrainingConfig } from '../train/trainer';
 import { numberOption, type ParsedArgs, UsageError } from './args';
 import { stringOption } from './studio-inputs';
@@ -32,6 +33,19 @@ export function trainingOverrides(args: ParsedArgs): Partial<TrainingConfig> {
   };
   // Only what was given: a key holding undefined would override a default when spread over it.
   return Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined));
+}
+
+/**
+ * `--class-split first-half|N`: how base-to-novel splits a task's classes. first-half (the default) is
+ * CoCoOp's; a whole number draws the base half with that seed.
+ */
+export function classSplitOption(args: ParsedArgs): ClassSplit {
+  const text = stringOption(args, 'class-split') ?? 'first-half';
+  if (text === 'first-half') return text;
+  const seed = Number(text);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new UsageError(`--class-split takes first-half or a whole-number seed, got ${text}`);
+  return { seed };
 }
 
 /** `--hyper n_ctx=8,csc=true`: numbers and true/false are typed, anything else is text. */

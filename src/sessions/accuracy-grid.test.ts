@@ -10,6 +10,7 @@ function cell(
   seed: number,
   test: number,
   val: number | null,
+  novel: number | null = null,
 ): GridCell {
   return {
     task,
@@ -17,6 +18,7 @@ function cell(
     shots,
     seed,
     testAccuracy: test,
+    novelAccuracy: novel,
     validationAccuracy: val,
     keptEpoch: null,
     epochs: 1,
@@ -61,6 +63,34 @@ describe('summarizeGrid', () => {
 
   it('refuses to average a seed that misses a task', () => {
     expect(() => summarizeGrid(cells.slice(0, 3))).toThrow(/seed 2 misses/);
+  });
+});
+
+describe('summarizeGrid on base-to-novel cells', () => {
+  // Seed 1: base 0.8, 0.6 (mean 0.7), novel 0.2, 0.4 (mean 0.3); seed 2: base 1, 0.8 (0.9), novel 0.6, 0.8 (0.7).
+  const cells = [
+    cell('coop', 'a', 16, 1, 0.8, null, 0.2),
+    cell('coop', 'b', 16, 1, 0.6, null, 0.4),
+    cell('coop', 'a', 16, 2, 1, null, 0.6),
+    cell('coop', 'b', 16, 2, 0.8, null, 0.8),
+  ];
+  const summary = summarizeGrid(cells);
+  const hm = (b: number, n: number) => (2 * b * n) / (b + n);
+
+  it('averages base and novel over tasks per seed, then takes the harmonic mean of the averages', () => {
+    const coop = summary.average[0];
+    expect(coop?.testAccuracy.mean).toBeCloseTo(0.8, 12);
+    expect(coop?.novel?.novelAccuracy.mean).toBeCloseTo(0.5, 12);
+    expect(coop?.novel?.novelAccuracy.std).toBeCloseTo(0.2, 12);
+    const [first, second] = [hm(0.7, 0.3), hm(0.9, 0.7)];
+    expect(coop?.novel?.harmonicMean.mean).toBeCloseTo((first + second) / 2, 12);
+    expect(coop?.novel?.harmonicMean.std).toBeCloseTo(Math.abs(first - second) / 2, 12);
+  });
+
+  it("reports a task's harmonic mean per seed, and none for cells without a novel half", () => {
+    const a = summary.perTask.find((r) => r.task === 'a');
+    expect(a?.novel?.harmonicMean.mean).toBeCloseTo((hm(0.8, 0.2) + hm(1, 0.6)) / 2, 12);
+    expect(summarizeGrid([cell('coop', 'a', 16, 1, 0.8, null)]).average[0]?.novel).toBeNull();
   });
 });
 

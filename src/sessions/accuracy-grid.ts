@@ -10,6 +10,7 @@
 
 import { meanAndStd } from '../common/statistics';
 import type { MethodDefinition, MethodId } from '../methods/method';
+import { type ClassSplit, harmonicMean, splitBaseNovel } from '../train/base-to-novel';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
 import type { TaskData } from '../train/task-data';
@@ -84,6 +85,11 @@ export interface GridPlan {
   seeds: readonly number[];
   /** Over every trained method's training defaults; `epochs` here overrides the table above. */
   config?: Partial<TrainingConfig>;
+  /**
+   * Base-to-novel (train/base-to-novel.ts): each task's classes split so; methods train on the base half
+   * and are tested on both. Methods that cannot score unseen classes (the linear probe) are left out.
+   */
+  classSplit?: ClassSplit;
 }
 
 /** One run's outcome. Zero-shot's single run per task has shots 0 and seed 0. */
@@ -92,7 +98,10 @@ export interface GridCell {
   method: MethodId;
   shots: number;
   seed: number;
+  /** On the base classes in a base-to-novel plan. */
   testAccuracy: number;
+  /** Base-to-novel plans: test accuracy on the novel classes; null otherwise. */
+  novelAccuracy: number | null;
   /** Validation accuracy of the kept epoch; null without a validation split or training. */
   validationAccuracy: number | null;
   /** The kept epoch (1-based); null without a validation split (the last is kept) or training. */
@@ -111,6 +120,7 @@ function gridCell(result: TrainingResult): GridCell {
     shots: result.shots,
     seed: result.seed,
     testAccuracy: result.test.top1,
+    novelAccuracy: result.novel?.top1 ?? null,
     validationAccuracy: result.best?.valAccuracy ?? null,
     keptEpoch: result.best ? result.best.epoch + 1 : null,
     epochs: result.epochsRun,
@@ -124,8 +134,9 @@ function gridCell(result: TrainingResult): GridCell {
 export function gridRuns<Task = TaskData>(
   plan: Omit<GridPlan, 'tasks'> & { tasks: readonly Task[] },
 ): { task: Task; method: MethodDefinition; shots: number; seed: number }[] {
+  const methods = plan.classSplit ? plan.methods.filter((m) => m.scoresUnseenClasses) : plan.methods;
   return plan.tasks.flatMap((task) =>
-    plan.methods.flatMap((method) =>
+    methods.flatMap((method) =>
       method.training
         ? plan.shots.flatMap((shots) => plan.seeds.map((seed) => ({ task, method, shots, seed })))
         : [{ task, method, shots: 0, seed: 0 }],
@@ -142,6 +153,9 @@ export async function runAccuracyGrid(
   const runs = gridRuns(plan);
   const cells: GridCell[] = [];
   const caches = new Map<TaskData, FeatureCache>();
+  const halves = new Map(
+    plan.classSplit ? plan.tasks.map((task) => [task, splitBaseNovel(task, plan.classSplit)]) : [],
+  );
   for (const { task, method, shots, seed } of runs) {
     let featureCache = caches.get(task);
     if (!featureCache) {
@@ -150,7 +164,17 @@ export async function runAccuracyGrid(
     }
     const epochs = plan.config?.epochs ?? benchEpochs(method, shots) ?? undefined;
     const config = { ...plan.config, epochs };
-    const result = await trainRun({ clip, method, task, shots, seed, config, featureCache });
+    const split = halves.get(task);
+    const result = await trainRun({
+      clip,
+      method,
+      task: split?.base ?? task,
+      novel: split?.novel,
+      shots,
+      seed,
+      config,
+      featureCache,
+    });
     const done = gridCell(result);
     cells.push(done);
     onCell?.(done, cells.length, runs.length);
@@ -182,6 +206,15 @@ export interface Spread {
   std: number;
 }
 
+/**
+ * Base-to-novel figures beside a row's `testAccuracy` (then the base classes'): novel accuracy and the
+ * harmonic mean of base and novel, each mean ± std over the seeds.
+ */
+export interface NovelSpread {
+  novelAccuracy: Spread;
+  harmonicMean: Spread;
+}
+
 /** One method at one shot count (0: zero-shot) averaged over the tasks. */
 export interface AverageRow {
   method: MethodId;
@@ -193,6 +226,8 @@ export interface AverageRow {
    * a run has no validation split (zero-shot, 1 shot).
    */
   validationAccuracy: Spread | null;
+  /** Per seed, the harmonic mean of the mean base and mean novel accuracy over tasks, as CoCoOp averages. */
+  novel: NovelSpread | null;
   seeds: number;
   tasks: number;
 }
@@ -203,6 +238,7 @@ export interface TaskRow {
   method: MethodId;
   shots: number;
   testAccuracy: Spread;
+  novel: NovelSpread | null;
   seeds: number;
 }
 
@@ -222,6 +258,20 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string): Map<string, 
   return groups;
 }
 
+/** Over seeds, each seed's cells averaged (one cell per seed for a task's row); null outside base-to-novel. */
+function novelSpread(bySeed: readonly (readonly GridCell[])[]): NovelSpread | null {
+  if (!bySeed.every((cells) => cells.every((c) => c.novelAccuracy !== null))) return null;
+  const perSeed = bySeed.map((cells) => {
+    const base = meanAndStd(cells.map((c) => c.testAccuracy)).mean;
+    const novel = meanAndStd(cells.map((c) => c.novelAccuracy as number)).mean;
+    return { novel, harmonic: harmonicMean(base, novel) };
+  });
+  return {
+    novelAccuracy: meanAndStd(perSeed.map((p) => p.novel)),
+    harmonicMean: meanAndStd(perSeed.map((p) => p.harmonic)),
+  };
+}
+
 /**
  * The papers' summary. Per task: mean ± std (numpy's, ddof 0) of test accuracy over the seeds. Averaged
  * over tasks: for each seed the mean over the tasks, then mean ± std over the seeds, so the spread is the
@@ -237,6 +287,7 @@ export function summarizeGrid(cells: readonly GridCell[]): GridSummary {
         method,
         shots,
         testAccuracy: meanAndStd(group.map((c) => c.testAccuracy)),
+        novel: novelSpread(group.map((c) => [c])),
         seeds: group.length,
       };
     },
@@ -260,6 +311,7 @@ export function summarizeGrid(cells: readonly GridCell[]): GridSummary {
         validationAccuracy: group.every((c) => c.validationAccuracy !== null)
           ? overSeeds((c) => c.validationAccuracy as number)
           : null,
+        novel: novelSpread(bySeed),
         seeds: bySeed.length,
         tasks: tasks.size,
       };
