@@ -2,6 +2,7 @@
 // Installs the system pieces the tests need, or stops with one line saying what to install.
 //   --browser  Debian's chromium (SwiftShader WebGPU for Playwright) and libvulkan1 (Dawn in Node)
 //   --python   the Python modules below, for fixtures and the model pipeline
+//   --wasm     Debian's clang-19 and lld-19, which build the engine's WebAssembly kernels (npm run build:wasm)
 // The lists are data, exported: scripts/system-requirements.test.ts checks every Python import against them.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -21,6 +22,9 @@ export const PYTHON_MODULES = {
 /** Debian's Chromium (SwiftShader WebGPU for Playwright) and the Vulkan loader Dawn needs in Node. */
 export const BROWSER_PACKAGES = { chromium: '/usr/bin/chromium', libvulkan1: 'libvulkan.so.1' };
 
+/** clang with its wasm32 target and wasm-ld, each package with the program it provides. */
+export const WASM_PACKAGES = { 'clang-19': '/usr/bin/clang-19', 'lld-19': '/usr/bin/wasm-ld-19' };
+
 /** Installs what `flags` ask for and is missing, or exits with the apt-get line to run. */
 function setup(flags) {
   const want = new Set(flags);
@@ -33,6 +37,9 @@ function setup(flags) {
   if (want.has('--browser')) {
     if (!existsSync(BROWSER_PACKAGES.chromium)) missing.push('chromium');
     if (!hasLibrary(BROWSER_PACKAGES.libvulkan1)) missing.push('libvulkan1');
+  }
+  if (want.has('--wasm')) {
+    for (const [pkg, program] of Object.entries(WASM_PACKAGES)) if (!existsSync(program)) missing.push(pkg);
   }
   if (want.has('--python')) {
     if (!existsSync(PYTHON)) missing.push('python3');

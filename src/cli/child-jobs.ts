@@ -6,16 +6,17 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
+import type { BackendKind } from '../engine/backend';
 import { numberOption, type ParsedArgs, UsageError } from './args';
 
 const CLI = new URL('../../bin/prompt-studio.mjs', import.meta.url).pathname;
 
 /**
- * `--jobs N`: processes to split a benchmark into. By default one per core (two at most) on the CPU
- * backend, whose process runs on one core; one on a GPU, which a single process shares better.
+ * `--jobs N`: processes to split a benchmark into. By default one per core (two at most) on the CPU and
+ * wasm backends, whose process runs on one core; one on a GPU, which a single process shares better.
  */
-export function jobsOption(args: ParsedArgs, backend: 'cpu' | 'webgpu'): number {
-  const jobs = numberOption(args, 'jobs', backend === 'cpu' ? Math.min(2, availableParallelism()) : 1);
+export function jobsOption(args: ParsedArgs, backend: BackendKind): number {
+  const jobs = numberOption(args, 'jobs', backend !== 'webgpu' ? Math.min(2, availableParallelism()) : 1);
   if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError('--jobs must be a whole number ≥ 1');
   return jobs;
 }

@@ -1,8 +1,12 @@
 import type { CpuBackend } from './cpu/cpu-backend';
 import type { GpuBackend } from './gpu/gpu-backend';
+import type { WasmBackend } from './wasm/wasm-backend';
 
 /** Every backend runs the same kernels: an op is written once per backend, side by side in its file. */
-export type Backend = CpuBackend | GpuBackend;
+export type Backend = CpuBackend | GpuBackend | WasmBackend;
+
+/** The backends whose tensors are host numbers (`data(t)`), which an op's CPU reference can compute on. */
+export type HostBackend = CpuBackend | WasmBackend;
 
 export type BackendKind = Backend['kind'];
 
@@ -15,12 +19,24 @@ export interface MemoryStats {
   reserved: number;
 }
 
-/** A kernel implemented for both backends, so callers dispatch on the tensors' backend and nothing else. */
+/**
+ * A kernel implemented for every backend, so callers dispatch on the tensors' backend and nothing else.
+ * `cpu` is the reference on host numbers; an op with no WebAssembly kernel (yet) runs it on the wasm
+ * backend's memory, in float32 storage with the reference's float64 sums.
+ */
 export interface Kernel<Args, Result> {
-  cpu(backend: CpuBackend, args: Args): Result;
+  cpu(backend: HostBackend, args: Args): Result;
   gpu(backend: GpuBackend, args: Args): Result;
+  wasm?(backend: WasmBackend, args: Args): Result;
 }
 
 export function runKernel<Args, Result>(kernel: Kernel<Args, Result>, backend: Backend, args: Args): Result {
-  return backend.kind === 'cpu' ? kernel.cpu(backend, args) : kernel.gpu(backend, args);
+  switch (backend.kind) {
+    case 'cpu':
+      return kernel.cpu(backend, args);
+    case 'webgpu':
+      return kernel.gpu(backend, args);
+    case 'wasm':
+      return kernel.wasm ? kernel.wasm(backend, args) : kernel.cpu(backend, args);
+  }
 }

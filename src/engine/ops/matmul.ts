@@ -198,6 +198,29 @@ export const matmulKernel: Kernel<MatmulArgs, Tensor> = {
     }
     return out;
   },
+  // kernels/matmul.c: packed panels and a register-blocked f32x4 microkernel.
+  wasm(be, args) {
+    checkSizes(args);
+    const { a, b, spec, bias, into } = args;
+    const out = into ?? be.empty(args.outShape);
+    be.kernels.exports.matmul(
+      be.pointer(a),
+      be.pointer(b),
+      be.pointer(out),
+      bias ? be.pointer(bias) : 0,
+      spec.m,
+      spec.n,
+      spec.k,
+      spec.batch,
+      spec.transA ? 1 : 0,
+      spec.transB ? 1 : 0,
+      spec.batchStrideA,
+      spec.batchStrideB,
+      spec.alpha,
+      into ? 1 : 0,
+    );
+    return out;
+  },
 };
 
 export function matmulRaw(backend: Backend, args: MatmulArgs): Tensor {
