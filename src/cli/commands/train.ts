@@ -2,6 +2,7 @@ import { meanAndStd } from '../../common/statistics';
 import type { MethodId } from '../../methods/method';
 import { methodDefinitions } from '../../methods/registry';
 import { promptSetFromResult } from '../../prompts/prompt-set';
+import { harmonicMean, splitBaseNovel } from '../../train/base-to-novel';
 import { FeatureCache } from '../../train/feature-cache';
 import { sampleFewShot } from '../../train/few-shot';
 import { trainSeeds } from '../../train/train-seeds';
@@ -12,6 +13,7 @@ import { emit, table } from '../output';
 import { suffixedPath, writePromptSet } from '../prompt-set-files';
 import { openModel, readTask, requiredOption, stringOption } from '../studio-inputs';
 import {
+  classSplitOption,
   formatDuration,
   parseHyperparameters,
   parseSeeds,
@@ -38,9 +40,19 @@ export async function train(args: ParsedArgs): Promise<number> {
   const out = stringOption(args, 'out');
   const json = args.options.has('json');
 
-  const { task, skipped } = await readTask(taskDir);
+  const whole = await readTask(taskDir);
+  const { skipped } = whole;
   for (const s of skipped) process.stderr.write(`skipped ${s.path}: ${s.reason}\n`);
-  if (task.test.length === 0) throw new Error(`${taskDir} has no test images (test/<class>/…)`);
+  if (whole.task.test.length === 0) throw new Error(`${taskDir} has no test images (test/<class>/…)`);
+  // Base-to-novel: train on the base half of the classes, test on both halves (train/base-to-novel.ts).
+  const halves = args.options.has('base-to-novel')
+    ? splitBaseNovel(whole.task, classSplitOption(args))
+    : null;
+  if (halves && !definition.scoresUnseenClasses)
+    throw new UsageError(
+      `--base-to-novel: ${methodId} cannot score classes it never trained on (weights per class)`,
+    );
+  const task = halves?.base ?? whole.task;
   // The trainer samples the same way; doing it here fails a class without images before the model loads.
   if (definition.training) sampleFewShot(task.train, task.classes, shots, seeds[0] as number);
   const { clip, identity } = await openModel(args);
@@ -56,7 +68,16 @@ export async function train(args: ParsedArgs): Promise<number> {
     definition.input === 'image-features'
       ? new FeatureCache(clip, numberOption(args, 'cached-views', 0))
       : undefined;
-  const run = { clip, method: definition, hyperparameters, task, shots, config, featureCache };
+  const run = {
+    clip,
+    method: definition,
+    hyperparameters,
+    task,
+    novel: halves?.novel,
+    shots,
+    config,
+    featureCache,
+  };
   const result = await trainSeeds(run, seeds, {
     onEvent: progressPrinter(seeds.length),
     control,
@@ -79,6 +100,7 @@ export async function train(args: ParsedArgs): Promise<number> {
     shots,
     seeds,
     testAccuracy: result.testAccuracy,
+    baseToNovel: halves && baseToNovelFigures(result.runs, halves.novel.classes),
     trainableParameters: result.runs[0]?.trainableParameters ?? 0,
     seconds,
     runs: result.runs.map(({ learnables: _, ...run }) => run),
@@ -119,9 +141,21 @@ function progressPrinter(seedCount: number): (seed: number, event: TrainingEvent
   };
 }
 
+/** Base-to-novel: the novel classes, and base, novel and harmonic-mean accuracy mean ± std over the seeds. */
+function baseToNovelFigures(runs: readonly TrainingResult[], novelClasses: readonly string[]) {
+  const novel = runs.map((r) => r.novel?.top1 ?? 0);
+  return {
+    novelClasses: [...novelClasses],
+    base: meanAndStd(runs.map((r) => r.test.top1)),
+    novel: meanAndStd(novel),
+    harmonicMean: meanAndStd(runs.map((r, i) => harmonicMean(r.test.top1, novel[i] as number))),
+  };
+}
+
 function report(runs: readonly TrainingResult[], seconds: number, written: readonly string[]): string {
   const first = runs[0] as TrainingResult;
   const { mean, std } = meanAndStd(runs.map((r) => r.test.top1));
+  if (first.novel) return baseToNovelReport(runs, seconds, written);
   const lines = [
     `${first.method} on ${first.task} (${first.classes.length} classes), ${first.shots} shots per class: ` +
       `${first.examples.train} training + ${first.examples.validation} validation images, ${first.examples.test} test`,
@@ -149,4 +183,36 @@ function report(runs: readonly TrainingResult[], seconds: number, written: reado
   }
   for (const path of written) lines.push(`wrote ${path}`);
   return lines.join('\n');
+}
+
+function baseToNovelReport(
+  runs: readonly TrainingResult[],
+  seconds: number,
+  written: readonly string[],
+): string {
+  const first = runs[0] as TrainingResult;
+  const novelCount = first.novel?.perClass.length ?? 0;
+  const figures = baseToNovelFigures(runs, []);
+  const spread = (s: { mean: number; std: number }) => `${percent(s.mean)} ± ${percent(s.std)}`;
+  return [
+    `${first.method} on ${first.task}, base-to-novel: trained on the ${first.classes.length} base classes ` +
+      `(${first.classes.join(', ')}), ${first.shots} shots per class; tested on them and on ${novelCount} novel classes`,
+    '',
+    table(
+      ['seed', 'base %', 'novel %', 'HM %', 'val %', 'kept epoch', 'time'],
+      runs.map((r) => [
+        String(r.seed),
+        percent(r.test.top1),
+        percent(r.novel?.top1),
+        percent(harmonicMean(r.test.top1, r.novel?.top1 ?? 0)),
+        percent(r.best?.valAccuracy),
+        r.best ? String(r.best.epoch + 1) : r.epochsRun ? 'last' : '-',
+        formatDuration(r.seconds),
+      ]),
+    ),
+    '',
+    `base ${spread(figures.base)}%, novel ${spread(figures.novel)}%, harmonic mean ${spread(figures.harmonicMean)}% ` +
+      `over ${runs.length} seed${runs.length === 1 ? '' : 's'}; ${formatDuration(seconds)} in all`,
+    ...written.map((path) => `wrote ${path} (its classes are the base ones)`),
+  ].join('\n');
 }
