@@ -8,9 +8,10 @@
  *     L = L_ce + λ · (1/K) Σ_k ‖ŵ_k − ŵ_k^clip‖²      ŵ: unit text features, λ = 8
  *
  * as the paper's Eq. 4-5 write it, mean over the classes, on the normalised features the logits use (as
- * the authors' code normalises them). Their code computes 1 − mean_k cos(ŵ_k, ŵ_k^clip) instead, half of
- * this on unit vectors: λ = 4 here is their code's λ = 8. The hand-crafted prompt is `template` ("{}" for the
- * class name), "a photo of a {}." as the reference uses for ImageNet and most of its datasets. Learns
+ * the authors' code normalises them), with the paper's λ = 8. Their code computes 8 · (1 − mean_k cos(ŵ_k,
+ * ŵ_k^clip)) instead, half of this on unit vectors, so their runs penalise as λ = 4 does here. The
+ * hand-crafted prompt is `template` ("{}" for the class name), "a photo of a {}." as the reference uses for
+ * ImageNet and most of its datasets. Learns
  * `prompt_learner.ctx` only.
  */
 import { fillTemplate } from '../clip/zero-shot';
