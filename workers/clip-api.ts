@@ -23,7 +23,13 @@ import {
 import { type TaskImage, taskImages } from '../src/tasks/task-files';
 import type { TaskInfo } from '../src/tasks/task-index';
 import { type ZeroShotProgress, zeroShotTask } from '../src/tasks/zero-shot-task';
-import { buildCurrentModel, type CurrentModel, refuseWhileTraining, setCurrentModel } from './current-model';
+import {
+  buildCurrentModel,
+  type CurrentModel,
+  currentModel,
+  refuseWhileTraining,
+  setCurrentModel,
+} from './current-model';
 import type { OpenedBackend } from './engine.worker';
 
 export type ModelSource =
@@ -197,6 +203,16 @@ export function createClipApi(exclusive: Exclusive) {
         if (!session) throw new Error('no model is loaded yet');
         return (await onnxruntimeOf(session)).backend;
       });
+    },
+
+    /**
+     * Content tokens of each text on the loaded model's tokenizer, for the page to check names and context
+     * lengths against the text context as they are typed. No queue: tokenizing touches no GPU, and a name
+     * checked while a session trains must not wait for it.
+     */
+    tokenCounts(texts: readonly string[]): number[] {
+      const { tokenizer } = currentModel().clip;
+      return texts.map((text) => tokenizer.tokenCount(text));
     },
 
     /** Which of a Hub model's files the browser already holds (Cache API): no queue, no network. */

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../engine/testing/backends';
 import { modelMissing, testClip } from '../train/testing';
-import { checkHyperparameters, hyperparameterProblem, integerRange } from './hyperparameter-bounds';
+import {
+  checkHyperparameters,
+  classNameProblem,
+  classNameTokenLimit,
+  hyperparameterProblem,
+  integerRange,
+} from './hyperparameter-bounds';
 import { methodDefinition } from './registry';
 
 const embedded = { textContext: 32, longestClassName: 4, longestTaskPhrase: 2 };
@@ -38,6 +44,24 @@ describe('hyperparameter bounds', () => {
     expect(() => checkHyperparameters('upt', { project_dim: 1e9 }, embedded)).toThrow(
       'upt: project_dim must be a whole number from 1 to 4096 (the widest prompt block), got 1000000000',
     );
+  });
+});
+
+describe('class names', () => {
+  it('fit when a one-token prompt still fits beside them, and are refused with the limit when not', () => {
+    expect(classNameTokenLimit(32)).toBe(28);
+    // The longest name allowed leaves n_ctx exactly one value.
+    expect(integerRange('coop', 'n_ctx', { ...embedded, longestClassName: 28 })).toMatchObject({
+      min: 1,
+      max: 1,
+    });
+    expect(classNameProblem('red', 1, 32)).toBeNull();
+    expect(classNameProblem('x'.repeat(28), 28, 32)).toBeNull();
+    expect(classNameProblem('a rather long name', 29, 32)).toBe(
+      'the class name "a rather long name" is 29 tokens long: this model\'s text context of 32 tokens holds a ' +
+        'name of at most 28 (3 go to start, "." and end, 1 to the prompt)',
+    );
+    expect(classNameProblem('y'.repeat(300), 75, 77)).toMatch(/^the class name "y{39}…" is 75 tokens long/);
   });
 });
 

@@ -7,9 +7,10 @@
  */
 import type { ClipConfig } from '../clip/config';
 import type { ClipTokenizer } from '../clip/tokenizer';
+import { shortened } from '../common/shortened';
+import { CLASS_TOKEN_POSITIONS } from './class-token-position';
 import type { Hyperparameters, HyperValue, MethodId, MethodTask } from './method';
 import { taskPhrase } from './method-tasks';
-import { CLASS_TOKEN_POSITIONS } from './text-prompts';
 
 /** What the ranges depend on: the model's sizes and the token lengths of the texts its prompts hold. */
 export interface BoundsContext {
@@ -123,9 +124,9 @@ const SPECS: Readonly<Record<string, Readonly<Record<string, Spec>>>> = {
   },
 };
 
-/** Bounds for prompts over these classes (and tasks) on a model with this config and tokenizer. */
+/** Bounds for prompts over these classes (and tasks) on a model with this text context and tokenizer. */
 export function boundsFor(
-  config: Pick<ClipConfig, 'text'>,
+  textContext: ClipConfig['text']['maxPositions'],
   tokenizer: Pick<ClipTokenizer, 'tokenCount'>,
   classNames: readonly string[],
   tasks: readonly MethodTask[] = [],
@@ -133,10 +134,28 @@ export function boundsFor(
   const longest = (texts: readonly string[]) =>
     Math.max(1, ...texts.map((text) => tokenizer.tokenCount(text.slice(0, MAX_TEXT_LENGTH))));
   return {
-    textContext: config.text.maxPositions,
+    textContext,
     longestClassName: longest(classNames),
     longestTaskPhrase: longest(tasks.map((task) => taskPhrase(task.name))),
   };
+}
+
+/**
+ * The most content tokens a class name can have on a model with this text context: a prompt of a single
+ * context token must still fit beside it, with start, "." and end.
+ */
+export function classNameTokenLimit(textContext: number): number {
+  return textContext - PROMPT_FRAME_TOKENS - 1;
+}
+
+/** Why a class name of `tokens` tokens cannot be used with this text context, or null when it fits. */
+export function classNameProblem(name: string, tokens: number, textContext: number): string | null {
+  const limit = classNameTokenLimit(textContext);
+  if (tokens <= limit) return null;
+  return (
+    `the class name "${shortened(name)}" is ${tokens} tokens long: this model's text context of ${textContext} tokens ` +
+    `holds a name of at most ${limit} (${PROMPT_FRAME_TOKENS} go to start, "." and end, 1 to the prompt)`
+  );
 }
 
 /** The range of an integer hyperparameter in words, or null for other kinds. */

@@ -28,7 +28,7 @@ export class MethodSettings {
       checkHyperparameters(
         method as MethodId,
         this.values,
-        boundsFor(model.config, tokenizer, classNames, tasks),
+        boundsFor(model.config.text.maxPositions, tokenizer, classNames, tasks),
       );
     }
   }

@@ -21,10 +21,11 @@ import { reshape } from '../engine/ops/reshape';
 import { concatTokens, sliceTokens } from '../engine/ops/tokens';
 import { Tape } from '../engine/tape';
 import { shapeString, type Tensor } from '../engine/tensor';
+import { CLASS_TOKEN_POSITIONS, type ClassTokenPosition } from './class-token-position';
 import { Learnables } from './learnables';
 
-export type ClassTokenPosition = 'end' | 'middle' | 'front';
-export const CLASS_TOKEN_POSITIONS: readonly ClassTokenPosition[] = ['end', 'middle', 'front'];
+// Apart from the prompts, so that the page can read the hyperparameters' ranges without the engine.
+export { CLASS_TOKEN_POSITIONS, type ClassTokenPosition };
 
 export interface TextPromptOptions {
   /** n_ctx: context tokens per prompt. */

@@ -39,6 +39,8 @@ export interface ModelState {
   hubCache: Partial<Record<string, HubCacheSummary>>;
   onnxruntime: OnnxruntimeStatus;
   parity: { running: boolean; report: ClipParityReport | null; error: string | null };
+  /** Content tokens of texts (class names, task phrases) on the loaded model's tokenizer, as asked for. */
+  tokenCounts: Record<string, number>;
 }
 
 export interface ModelSlice {
@@ -50,6 +52,8 @@ export interface ModelSlice {
   /** Starts onnxruntime-web on the loaded model unless it has started (or failed) already. */
   startOnnxruntime(): Promise<void>;
   checkParity(): Promise<void>;
+  /** Each text's token count on the loaded model (asked of the worker once per text); null with no model. */
+  countTokens(texts: readonly string[]): Promise<Record<string, number> | null>;
 }
 
 function describeSource(source: ModelSource): string {
@@ -70,6 +74,7 @@ export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (
       hubCache: {},
       onnxruntime: { state: 'idle' },
       parity: { running: false, report: null, error: null },
+      tokenCounts: {},
     },
 
     async startModel() {
@@ -93,7 +98,7 @@ export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (
       };
       try {
         const loaded = await engineClient().call((api) => api.loadModel(source, proxy(onProgress)));
-        update({ loaded, loading: null, onnxruntime: { state: 'idle' } });
+        update({ loaded, loading: null, onnxruntime: { state: 'idle' }, tokenCounts: {} });
       } catch (error) {
         update({ loading: null, error: messageOf(error) });
       }
@@ -126,6 +131,22 @@ export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (
       }
       // Another model loaded meanwhile has its own onnxruntime, not started yet.
       if (get().model.loaded === loaded) update({ onnxruntime: status });
+    },
+
+    async countTokens(texts) {
+      const { loaded, tokenCounts } = get().model;
+      if (!loaded) return null;
+      const missing = [...new Set(texts)].filter((text) => !Object.hasOwn(tokenCounts, text));
+      if (missing.length === 0) return tokenCounts;
+      const counts = await engineClient().call((api) => api.tokenCounts(missing));
+      // Counts of a model replaced meanwhile are not kept: the new one starts with none.
+      if (get().model.loaded !== loaded) return null;
+      const known = { ...get().model.tokenCounts };
+      missing.forEach((text, i) => {
+        known[text] = counts[i] as number;
+      });
+      update({ tokenCounts: known });
+      return known;
     },
 
     async checkParity() {

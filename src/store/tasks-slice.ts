@@ -1,5 +1,6 @@
 import type { StateCreator } from 'zustand';
 import { messageOf } from '../common/message-of';
+import { classNameProblem } from '../methods/hyperparameter-bounds';
 import { deleteAll, getAll, putAll, StorageError } from '../persistence/studio-db';
 import { type DroppedPath, placeDroppedFiles, type SkippedFile } from '../tasks/dropped-paths';
 import { checkImageFile } from '../tasks/image-file-check';
@@ -247,6 +248,24 @@ export const createTasksSlice: StateCreator<StudioState, [], [], TasksSlice> = (
     };
   };
 
+  /**
+   * Refuses class names the loaded model's text context cannot hold, before anything is stored: a name
+   * that long would only fail later, when a method trains. With no model loaded yet there is nothing to
+   * count against, and the Train panel checks again.
+   */
+  const checkNamesFit = async (names: readonly string[]) => {
+    const loaded = get().model.loaded;
+    const trimmed = [...new Set(names.map((name) => name.trim()))].filter(Boolean);
+    if (!loaded || trimmed.length === 0) return;
+    const counts = await get().countTokens(trimmed);
+    for (const name of trimmed) {
+      const tokens = counts?.[name];
+      const problem =
+        tokens === undefined ? null : classNameProblem(name, tokens, loaded.summary.text.contextLength);
+      if (problem) throw new TaskEditError(problem);
+    }
+  };
+
   /** Places and checks dropped files; the skipped ones are shown at once, whatever happens next. */
   const checkDropped = async (files: readonly DroppedPath<File>[], onto: string | null) => {
     const { placed, skipped } = placeDroppedFiles(files, onto);
@@ -342,6 +361,7 @@ export const createTasksSlice: StateCreator<StudioState, [], [], TasksSlice> = (
     async addClass(taskId, name) {
       await act('adding a class', async () => {
         const task = taskById(taskId);
+        await checkNamesFit([name]);
         await commit(
           { task: withClassAdded(task, name, newId()), put: [], removed: [] },
           `adding a class to ${task.name}`,
@@ -352,6 +372,7 @@ export const createTasksSlice: StateCreator<StudioState, [], [], TasksSlice> = (
     async renameClass(taskId, classId, name) {
       await act('renaming the class', async () => {
         const task = taskById(taskId);
+        await checkNamesFit([name]);
         await commit(
           { task: withClassRenamed(task, classId, name), put: [], removed: [] },
           `renaming a class of ${task.name}`,
@@ -383,6 +404,7 @@ export const createTasksSlice: StateCreator<StudioState, [], [], TasksSlice> = (
         if (onto === undefined) throw new TaskEditError(`${task.name} has no such class (was it deleted?)`);
         const added = await checkDropped(files, onto);
         if (added.length === 0) return;
+        await checkNamesFit(added.map((a) => a.className));
         storingImages(added.length);
         await commit(
           withImagesAdded(taskById(taskId), imagesOf(taskId), added, newId),
@@ -395,6 +417,7 @@ export const createTasksSlice: StateCreator<StudioState, [], [], TasksSlice> = (
       return act('creating a task from the folder', async () => {
         const added = await checkDropped(files, null);
         if (added.length === 0) return null;
+        await checkNamesFit(added.map((a) => a.className));
         const folders = new Set(files.map((f) => f.path.split('/').find(Boolean)));
         const [folder] = folders;
         const task = newTask(folders.size === 1 && folder ? folder : 'New task', { kind: 'user' });

@@ -2,7 +2,7 @@
  * Whether a dropped file is an image this browser decodes, checked in the page before it is stored: a task
  * never holds a file that would fail later, in the worker, in the middle of a run.
  */
-import { sniffImageFormat } from '../clip/decode/image-decode-error';
+import { notAnImage, SNIFF_BYTES, sniffFileKind } from './file-kind';
 
 /** A checked image, its bytes read once into memory so the stored copy no longer depends on the disk. */
 export type ImageFileCheck = { ok: true; blob: Blob } | { ok: false; reason: string };
@@ -16,7 +16,16 @@ export function notAnImageReason(fileName: string, mimeType: string): string {
 
 export async function checkImageFile(file: File): Promise<ImageFileCheck> {
   const bytes = new Uint8Array(await file.arrayBuffer());
-  const format = sniffImageFormat(bytes.subarray(0, 16));
+  const kind = sniffFileKind(bytes.subarray(0, SNIFF_BYTES), bytes.length);
+  const named = notAnImage(kind);
+  // A type that contradicts the bytes is shown, an image type that does not is not: "… (image/png)" would
+  // read as if the file were one.
+  if (named)
+    return {
+      ok: false,
+      reason: file.type && !file.type.startsWith('image/') ? `${named} (${file.type})` : named,
+    };
+  const format = kind.kind === 'image' ? kind.format : null;
   // The sniffer knows the common formats; a type the browser may still decode (AVIF, say) gets a try.
   if (!format && !file.type.startsWith('image/'))
     return { ok: false, reason: notAnImageReason(file.name, file.type) };

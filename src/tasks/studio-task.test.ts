@@ -32,7 +32,7 @@ describe('taskPayload', () => {
   it('lists images in file-name order whatever order storage returns them in, labelled by class order', () => {
     const stored = [
       image('z1', 'd', 'b.png'),
-      image('a9', 'c', 'c.png'),
+      image('a9', 'c', 'c.png', 'test'),
       image('m4', 'd', 'a.png'),
       image('q', 'c', '10.png'),
     ];
@@ -56,6 +56,21 @@ describe('taskPayload', () => {
     expect(() =>
       taskPayload({ ...task, classes: [{ id: 'c', name: 'cat' }] }, [image('1', 'c', 'a.png')]),
     ).toThrow(/at least two classes/);
+  });
+
+  it('refuses a task with nothing to test on, saying how many images each class lacks', () => {
+    const images = [
+      image('1', 'c', 'a.png'),
+      image('2', 'c', 'b.png'),
+      image('3', 'd', 'a.png'),
+      image('4', 'd', 'b.png'),
+      image('5', 'd', 'c.png'),
+    ];
+    expect(() => taskPayload(task, images)).toThrow(
+      'task "pets" has no test images to score a run on: a class holds out a quarter of its images for ' +
+        'testing once it has 4, and none has yet. Add 1 image to "dog", or 2 images to "cat"',
+    );
+    expect(taskPayload(task, [...images, image('6', 'c', 'c.png', 'test')]).images).toHaveLength(6);
   });
 });
 

@@ -46,13 +46,16 @@ export interface TaskPayload {
   images: { id: string; label: number; split: ImageSplit; blob: Blob }[];
 }
 
+/** Images a class of dropped images needs before one of them is held out for testing. */
+export const HOLD_OUT_FROM = 4;
+
 /**
  * Dropped images have no split of their own: a quarter of each class (the last by file name, at least one
  * once a class has four) is held out for testing so every run reports accuracy on images it never saw.
  * Shipped packs keep their own split.
  */
 export function heldOutForTest(fileNames: readonly string[]): Set<string> {
-  const held = fileNames.length >= 4 ? Math.max(1, Math.floor(fileNames.length / 4)) : 0;
+  const held = fileNames.length >= HOLD_OUT_FROM ? Math.max(1, Math.floor(fileNames.length / 4)) : 0;
   return new Set([...fileNames].sort().slice(fileNames.length - held));
 }
 
@@ -67,6 +70,7 @@ export function taskPayload(task: StudioTask, images: readonly StudioImage[]): T
       `task "${task.name}": class ${empty.map((c) => `"${c.name}"`).join(', ')} has no training images; ` +
         'drop some onto its card or delete the class',
     );
+  if (!images.some((image) => image.split === 'test')) throw new Error(noTestImages(task, images));
   return {
     name: task.name,
     classes: task.classes.map((c) => c.name),
@@ -81,4 +85,20 @@ export function taskPayload(task: StudioTask, images: readonly StudioImage[]): T
           : [{ id: image.id, label: index, split: image.split, blob: image.blob }];
       }),
   };
+}
+
+/** Why a task has nothing to test on, and how many images to add to which class to change that. */
+function noTestImages(task: StudioTask, images: readonly StudioImage[]): string {
+  const short = task.classes.map((c) => ({
+    name: c.name,
+    missing: HOLD_OUT_FROM - images.filter((image) => image.classId === c.id).length,
+  }));
+  const additions = short
+    .filter((c) => c.missing > 0)
+    .sort((a, b) => a.missing - b.missing)
+    .map((c) => `${c.missing} ${c.missing === 1 ? 'image' : 'images'} to "${c.name}"`);
+  return (
+    `task "${task.name}" has no test images to score a run on: a class holds out a quarter of its images ` +
+    `for testing once it has ${HOLD_OUT_FROM}, and none has yet. Add ${additions.join(', or ')}`
+  );
 }

@@ -1,6 +1,7 @@
 import { axisBottom, axisLeft, line, max, min, scaleLinear, select } from 'd3';
 import { memo, useEffect, useId, useRef } from 'react';
 import { type ChartPoint, choiceColour, choiceDashed, legendEntries, type RunSeries } from './run-series';
+import { VALUE_TICKS, valueAxis } from './value-axis';
 import './RunLineChart.css';
 
 export interface RunLineChartProps {
@@ -10,9 +11,8 @@ export interface RunLineChartProps {
   series: readonly RunSeries[];
   xLabel: string;
   yLabel: string;
-  /** Fixed (accuracy: 0 to 1); otherwise from 0 to the largest value. */
-  yDomain?: [number, number];
-  yFormat: (value: number) => string;
+  /** Fixed (accuracy: 0 to 1) with its labels; otherwise from 0 to the largest value, labelled by the step. */
+  fixedYAxis?: { domain: [number, number]; format: (value: number) => string };
   /** A dot at every point: for curves of a few points, such as one per epoch. */
   markers?: boolean;
   testId: string;
@@ -31,11 +31,11 @@ const MARGIN = { top: 14, right: 18, bottom: 42, left: 56 };
 export const RunLineChart = memo(function RunLineChart(props: RunLineChartProps) {
   const plot = useRef<SVGGElement>(null);
   const ids = { title: useId(), desc: useId() };
-  const { title, description, series, testId, xLabel, yLabel, yDomain, yFormat, markers } = props;
+  const { title, description, series, testId, xLabel, yLabel, fixedYAxis, markers } = props;
 
   useEffect(() => {
-    if (plot.current) draw(plot.current, { series, xLabel, yLabel, yDomain, yFormat, markers });
-  }, [series, xLabel, yLabel, yDomain, yFormat, markers]);
+    if (plot.current) draw(plot.current, { series, xLabel, yLabel, fixedYAxis, markers });
+  }, [series, xLabel, yLabel, fixedYAxis, markers]);
 
   const legend = legendEntries(series);
   return (
@@ -75,20 +75,20 @@ export const RunLineChart = memo(function RunLineChart(props: RunLineChartProps)
   );
 });
 
-type Drawn = Pick<RunLineChartProps, 'series' | 'xLabel' | 'yLabel' | 'yDomain' | 'yFormat' | 'markers'>;
+type Drawn = Pick<RunLineChartProps, 'series' | 'xLabel' | 'yLabel' | 'fixedYAxis' | 'markers'>;
 
 function draw(g: SVGGElement, props: Drawn): void {
-  const { series, yDomain, yFormat, xLabel, yLabel, markers } = props;
+  const { series, fixedYAxis, xLabel, yLabel, markers } = props;
   const points = series.flatMap((s) => s.points);
   const xMin = min(points, (p) => p.x) ?? 0;
   const xMax = Math.max(max(points, (p) => p.x) ?? 1, xMin + 1);
   const x = scaleLinear()
     .domain([Math.min(xMin, 1), xMax])
     .range([MARGIN.left, WIDTH - MARGIN.right]);
-  const y = scaleLinear()
-    .domain(yDomain ?? [0, (max(points, (p) => p.y) ?? 1) * 1.05 || 1])
-    .nice()
-    .range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const yRange: [number, number] = [HEIGHT - MARGIN.bottom, MARGIN.top];
+  const { scale: y, label: yLabelOf } = fixedYAxis
+    ? { scale: scaleLinear().domain(fixedYAxis.domain).nice().range(yRange), label: fixedYAxis.format }
+    : valueAxis(max(points, (p) => p.y) ?? 1, yRange);
   const root = select(g);
 
   const xTicks = x.ticks(Math.min(8, xMax)).filter(Number.isInteger);
@@ -111,8 +111,8 @@ function draw(g: SVGGElement, props: Drawn): void {
     .attr('transform', `translate(${MARGIN.left},0)`)
     .call(
       axisLeft(y)
-        .ticks(5)
-        .tickFormat((v) => yFormat(Number(v))),
+        .ticks(VALUE_TICKS)
+        .tickFormat((v) => yLabelOf(Number(v))),
     );
   root
     .selectAll('text.axis-title')

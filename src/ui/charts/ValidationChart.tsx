@@ -2,8 +2,10 @@ import { percent } from '../format';
 import { RunLineChart } from './RunLineChart';
 import { type RunSeries, seriesSummary } from './run-series';
 
-const ACCURACY_DOMAIN: [number, number] = [0, 1];
-const formatAccuracy = (v: number) => `${Math.round(100 * v)}%`;
+const ACCURACY_AXIS = {
+  domain: [0, 1] as [number, number],
+  format: (v: number) => `${Math.round(100 * v)}%`,
+};
 
 /** Accuracy on the held-out shots after each epoch, one line per run. */
 export function ValidationChart({ series }: { series: readonly RunSeries[] }) {
@@ -15,8 +17,7 @@ export function ValidationChart({ series }: { series: readonly RunSeries[] }) {
       series={series}
       xLabel="epoch"
       yLabel="accuracy"
-      yDomain={ACCURACY_DOMAIN}
-      yFormat={formatAccuracy}
+      fixedYAxis={ACCURACY_AXIS}
       markers
     />
   );

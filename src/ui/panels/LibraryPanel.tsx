@@ -4,7 +4,7 @@ import type { ContextWords } from '../../prompts/text-contexts';
 import { type ContextWordsState, NEAREST_WORDS } from '../../store/library-slice';
 import { useStudioStore } from '../../store/studio-store';
 import { FileDropZone } from '../FileDropZone';
-import { count, percent } from '../format';
+import { asSentence, count, percent } from '../format';
 import './LibraryPanel.css';
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
@@ -85,11 +85,17 @@ function ImportCard() {
             data-testid="import-refused"
             data-file={outcome.file}
           >
-            <strong>{outcome.file}</strong> was not imported: {outcome.error}. Nothing stored was changed.
+            <strong>{outcome.file}</strong> was not imported: {refusal(outcome.error ?? '')}
           </p>
         ))}
     </section>
   );
+}
+
+/** The reason as a sentence, with "nothing stored was changed" unless it says so itself (a storage error does). */
+function refusal(reason: string): string {
+  const sentence = asSentence(reason);
+  return /nothing stored/i.test(reason) ? sentence : `${sentence} Nothing stored was changed.`;
 }
 
 function PromptSetsCard() {

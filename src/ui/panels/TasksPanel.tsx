@@ -1,8 +1,10 @@
 import { type FormEvent, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { shortened } from '../../common/shortened';
 import { useStudioStore } from '../../store/studio-store';
 import type { StudioImage, StudioTask } from '../../tasks/studio-task';
-import { count } from '../format';
+import { capitalised, count } from '../format';
 import { ClassCard } from './tasks/ClassCard';
+import { useClassNameProblem } from './tasks/use-class-name-problem';
 import { useFileDrop } from './tasks/use-file-drop';
 import './TasksPanel.css';
 
@@ -115,8 +117,6 @@ function TasksActivity() {
   );
 }
 
-const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
-
 function TaskList() {
   const { list, imageCounts, selectedId, loaded } = useStudioStore((state) => state.studioTasks);
   const selectTask = useStudioStore((state) => state.selectTask);
@@ -147,7 +147,9 @@ function TaskList() {
                 data-task={task.name}
                 onClick={() => selectTask(task.id)}
               >
-                <span className="task-name">{task.name}</span>
+                <span className="task-name truncated" title={task.name}>
+                  {task.name}
+                </span>
                 <span className="task-summary">
                   {task.origin.kind === 'demo' && <span className="badge">demo</span>}
                   {count(task.classes.length)} {task.classes.length === 1 ? 'class' : 'classes'},{' '}
@@ -324,7 +326,9 @@ function TaskHeader({ task }: { task: StudioTask }) {
   return (
     <header className="task-header">
       {name === null ? (
-        <h3 id="task-editor-title">{task.name}</h3>
+        <h3 id="task-editor-title" className="truncated" title={task.name}>
+          {task.name}
+        </h3>
       ) : (
         <form className="inline-form" onSubmit={onRename}>
           <input
@@ -358,7 +362,7 @@ function TaskHeader({ task }: { task: StudioTask }) {
               autoFocus
               onClick={() => void deleteTask(task.id)}
             >
-              Delete {task.name} and all its images
+              Delete {shortened(task.name)} and all its images
             </button>
             <button type="button" className="link-button" onClick={() => setConfirming(false)}>
               Cancel
@@ -430,19 +434,33 @@ function TaskSampling({ task, trainCounts }: { task: StudioTask; trainCounts: nu
 function AddClass({ task }: { task: StudioTask }) {
   const addClass = useStudioStore((state) => state.addClass);
   const [name, setName] = useState('');
-  const nameId = useId();
+  const problem = useClassNameProblem(name);
+  const ids = { name: useId(), problem: useId() };
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
+    if (problem) return;
     void addClass(task.id, name);
     setName('');
   };
   return (
     <form className="inline-form add-class" onSubmit={onSubmit}>
-      <label htmlFor={nameId}>New class</label>
-      <input id={nameId} value={name} placeholder="Name" onChange={(event) => setName(event.target.value)} />
-      <button type="submit" className="button-secondary" disabled={!name.trim()}>
+      <label htmlFor={ids.name}>New class</label>
+      <input
+        id={ids.name}
+        value={name}
+        placeholder="Name"
+        aria-invalid={problem !== null}
+        aria-describedby={problem ? ids.problem : undefined}
+        onChange={(event) => setName(event.target.value)}
+      />
+      <button type="submit" className="button-secondary" disabled={!name.trim() || problem !== null}>
         Add class
       </button>
+      {problem && (
+        <p id={ids.problem} className="field-error" role="alert" data-testid="class-name-problem">
+          {capitalised(problem)}
+        </p>
+      )}
     </form>
   );
 }

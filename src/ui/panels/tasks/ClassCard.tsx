@@ -1,8 +1,10 @@
 import { type FormEvent, useId, useRef, useState } from 'react';
+import { shortened } from '../../../common/shortened';
 import { useStudioStore } from '../../../store/studio-store';
 import type { StudioClass, StudioImage, StudioTask } from '../../../tasks/studio-task';
-import { count } from '../../format';
+import { capitalised, count } from '../../format';
 import { Thumbnail } from './Thumbnail';
+import { useClassNameProblem } from './use-class-name-problem';
 import { useFileDrop } from './use-file-drop';
 
 /** Thumbnails a card shows before "Show all": enough to recognise the class, few enough to keep pages light. */
@@ -36,7 +38,9 @@ export function ClassCard({ task, cls, images }: ClassCardProps) {
       {...handlers}
     >
       <header className="class-card-header">
-        <h4 id={titleId}>{cls.name}</h4>
+        <h4 id={titleId} className="truncated" title={cls.name}>
+          {cls.name}
+        </h4>
         <span className="muted class-count">
           {count(images.length)} {images.length === 1 ? 'image' : 'images'}
           {held > 0 && `, ${count(held)} held out for testing`}
@@ -86,6 +90,8 @@ export function ClassCard({ task, cls, images }: ClassCardProps) {
 function RenameClass({ task, cls }: { task: StudioTask; cls: StudioClass }) {
   const renameClass = useStudioStore((state) => state.renameClass);
   const [name, setName] = useState<string | null>(null);
+  const problem = useClassNameProblem(name ?? '');
+  const problemId = useId();
   if (name === null)
     return (
       <button type="button" className="button-secondary" onClick={() => setName(cls.name)}>
@@ -94,6 +100,7 @@ function RenameClass({ task, cls }: { task: StudioTask; cls: StudioClass }) {
     );
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
+    if (problem) return;
     setName(null);
     if (name.trim() !== cls.name) void renameClass(task.id, cls.id, name);
   };
@@ -102,6 +109,8 @@ function RenameClass({ task, cls }: { task: StudioTask; cls: StudioClass }) {
       <input
         aria-label={`New name for ${cls.name}`}
         value={name}
+        aria-invalid={problem !== null}
+        aria-describedby={problem ? problemId : undefined}
         // biome-ignore lint/a11y/noAutofocus: the field the user just asked for
         autoFocus
         onChange={(event) => setName(event.target.value)}
@@ -109,12 +118,17 @@ function RenameClass({ task, cls }: { task: StudioTask; cls: StudioClass }) {
           if (event.key === 'Escape') setName(null);
         }}
       />
-      <button type="submit" className="button-secondary">
+      <button type="submit" className="button-secondary" disabled={problem !== null}>
         Save
       </button>
       <button type="button" className="link-button" onClick={() => setName(null)}>
         Cancel
       </button>
+      {problem && (
+        <p id={problemId} className="field-error" role="alert" data-testid="class-name-problem">
+          {capitalised(problem)}
+        </p>
+      )}
     </form>
   );
 }
@@ -131,8 +145,8 @@ function MergeClass({ task, cls }: { task: StudioTask; cls: StudioClass }) {
         Merge into{' '}
         <select value={target.id} onChange={(event) => setInto(event.target.value)}>
           {others.map((c) => (
-            <option key={c.id} value={c.id}>
-              {c.name}
+            <option key={c.id} value={c.id} title={c.name}>
+              {shortened(c.name)}
             </option>
           ))}
         </select>
@@ -175,7 +189,7 @@ function DeleteClass({ task, cls, images }: { task: StudioTask; cls: StudioClass
           void deleteClass(task.id, cls.id);
         }}
       >
-        Delete {cls.name} and its {count(images)} {images === 1 ? 'image' : 'images'}
+        Delete {shortened(cls.name)} and its {count(images)} {images === 1 ? 'image' : 'images'}
       </button>
       <button type="button" className="link-button" onClick={() => setConfirming(false)}>
         Cancel
