@@ -3,17 +3,11 @@
  * the worker's results go into IndexedDB as they arrive and come back out unchanged after a reload.
  */
 import type { MethodId } from '../methods/method';
+import type { PromptSetSummary } from '../prompts/prompt-set-summary';
 
 /** A prompt set kept in the Library: its JSON document as exported, with what the Library lists. */
-export interface StoredPromptSet {
+export interface StoredPromptSet extends PromptSetSummary {
   id: string;
-  /** What the Library shows, e.g. "CoOp · shapes · 4-shot seed 1". */
-  label: string;
-  method: MethodId;
-  task: string;
-  classes: string[];
-  model: { id: string; sha256: string };
-  testAccuracy: number | null;
   /** The run it came from; null for an imported file. */
   runId: string | null;
   createdAt: number;

@@ -1,10 +1,19 @@
 /** What the Library lists about a prompt set, taken from the document itself. */
 import { methodEntry } from '../methods/catalog';
-import type { StoredPromptSet } from '../persistence/records';
+import type { MethodId } from '../methods/method';
 import type { PromptSet } from './prompt-set';
 
-/** A stored prompt set's fields that come from its document; the store adds its id, run and text. */
-export type PromptSetSummary = Omit<StoredPromptSet, 'id' | 'runId' | 'json'>;
+/** What the Library lists about a set, from its document; the store adds its id, run and text. */
+export interface PromptSetSummary {
+  /** E.g. "CoOp · shapes · 4-shot seed 1". */
+  label: string;
+  method: MethodId;
+  task: string;
+  classes: string[];
+  model: { id: string; sha256: string };
+  testAccuracy: number | null;
+  createdAt: number;
+}
 
 /** An imported document's metrics are only checked to be an object: each number is looked at alone. */
 const numberOrNull = (value: unknown): number | null => (typeof value === 'number' ? value : null);

@@ -1,0 +1,5 @@
+import type { TrainerConfig } from './trainer';
+
+export interface EpochReport {
+  config: TrainerConfig;
+}

@@ -1,0 +1,1 @@
+export const PANEL_WIDTH = 2;
