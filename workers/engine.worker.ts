@@ -6,6 +6,7 @@ import { type EngineFingerprint, engineFingerprint } from '../src/engine/check/e
 import { runEngineSelfTest, type SelfTestReport } from '../src/engine/check/self-test';
 import type { GpuAdapterSummary, GpuLimits } from '../src/engine/gpu/gpu-backend';
 import { openBackend } from '../src/engine/open-backend';
+import type { WasmSimd } from '../src/engine/wasm/wasm-kernels';
 import { createClipApi } from './clip-api';
 import { createPromptApi } from './prompt-api';
 import { createTrainingApi } from './training-api';
@@ -13,6 +14,15 @@ import { createTransferApi } from './transfer-api';
 
 export type EngineDescription =
   | { kind: 'webgpu'; backend: string; adapter: GpuAdapterSummary; limits: GpuLimits }
+  | {
+      kind: 'wasm';
+      backend: string;
+      /** Why not WebGPU. */
+      fallbackReason: string;
+      simd: WasmSimd;
+      sharedMemory: boolean;
+      threads: number;
+    }
   | { kind: 'cpu'; backend: string; fallbackReason: string };
 
 export interface OpenedBackend {
@@ -20,13 +30,23 @@ export interface OpenedBackend {
   description: EngineDescription;
 }
 
-/** Without WebGPU the engine still runs, on the CPU: correct, much slower, and the page says why. */
+/** Without WebGPU the engine still runs, on WebAssembly: correct, slower, and the page says why. */
 async function openStudioBackend(): Promise<OpenedBackend> {
-  const { backend, gpuUnavailable } = await openBackend({ prefer: 'webgpu-else-cpu' });
+  const { backend, gpuUnavailable } = await openBackend({ prefer: 'webgpu-else-wasm' });
+  const fallbackReason = gpuUnavailable ?? 'asked for';
   const description: EngineDescription =
     backend.kind === 'webgpu'
       ? { kind: 'webgpu', backend: backend.name, adapter: backend.adapter, limits: backend.limits }
-      : { kind: 'cpu', backend: backend.name, fallbackReason: gpuUnavailable ?? 'asked for' };
+      : backend.kind === 'wasm'
+        ? {
+            kind: 'wasm',
+            backend: backend.name,
+            fallbackReason,
+            simd: backend.simd,
+            sharedMemory: backend.kernels.shared,
+            threads: backend.threads,
+          }
+        : { kind: 'cpu', backend: backend.name, fallbackReason };
   return { backend, description };
 }
 

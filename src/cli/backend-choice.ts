@@ -1,19 +1,17 @@
 /**
- * `--backend auto|webgpu|cpu` for the benchmarks. `auto` takes WebGPU on a real GPU and the CPU backend
- * where WebGPU itself runs on the CPU (a fallback adapter: SwiftShader, WARP) or is missing. Measured on
- * this repository's 2-core machine with `prompt-studio bench step` (embedded model, batch 32): a training
- * step costs about 4× more CPU time on SwiftShader than on the CPU backend (VPT-deep 4.0 s vs 1.1 s, UPT
- * 2.9 vs 0.8, CoOp 0.59 vs 0.15, MuDPT at batch 4 0.90 vs 0.18). SwiftShader spreads a step over both
- * cores, so one process alone is ~2× faster on the CPU backend; one CPU-backend process per core
- * (`bench accuracy --jobs`) makes it ~4×.
+ * `--backend auto|webgpu|wasm|cpu`. `auto` takes WebGPU on a real GPU and the WebAssembly backend where
+ * WebGPU itself runs on the CPU (a fallback adapter: SwiftShader, WARP) or is missing. Measured on this
+ * repository's 2-core machine with `prompt-studio bench step` (embedded model, batch 32): a training step
+ * costs about 4× more CPU time on SwiftShader than on the JavaScript CPU backend (VPT-deep 4.0 s vs 1.1 s,
+ * UPT 2.9 vs 0.8, CoOp 0.59 vs 0.15, MuDPT at batch 4 0.90 vs 0.18), whose matmul the wasm one outruns
+ * by an order of magnitude (`bench kernels --backend wasm`).
  */
 import type { GpuAdapterSummary } from '../engine/gpu/gpu-backend';
 import { nodeWebGpu } from '../engine/gpu/node-webgpu';
-import { type ChosenBackend, openBackend } from '../engine/open-backend';
+import { BACKEND_CHOICES, type ChosenBackend, openBackend } from '../engine/open-backend';
 import { type ParsedArgs, UsageError } from './args';
 import { stringOption } from './studio-inputs';
 
-export const BACKEND_CHOICES = ['auto', 'webgpu', 'cpu'] as const;
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 
 /** `--backend` (or `--cpu`), `fallback` when neither is given. */

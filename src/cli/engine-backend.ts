@@ -1,10 +1,8 @@
 import type { Backend } from '../engine/backend';
-import { nodeWebGpu } from '../engine/gpu/node-webgpu';
-import { openBackend } from '../engine/open-backend';
 import type { ParsedArgs } from './args';
+import { backendChoice, openChosenBackend } from './backend-choice';
 
-/** WebGPU through Dawn unless `--cpu` asks for the CPU backend. */
+/** WebGPU through Dawn unless `--backend` (or `--cpu`) asks for another. */
 export async function openCommandBackend(args: ParsedArgs): Promise<Backend> {
-  const opened = await openBackend({ prefer: args.options.has('cpu') ? 'cpu' : 'webgpu', gpu: nodeWebGpu });
-  return opened.backend;
+  return (await openChosenBackend(backendChoice(args, 'webgpu'))).backend;
 }

@@ -21,6 +21,7 @@ const USAGE = `usage: prompt-studio <command> [options] [--json]
 
 commands:
   check engine        every op's GPU forward/backward vs the CPU reference, and vs finite differences
+                        [--backend webgpu|wasm|cpu]
   check clip          the embedded CLIP's towers (engine and onnxruntime) vs its PyTorch embeddings
                         [--model embedded|DIR]
   check methods       every method's gradients on fixtures/methods/*.safetensors vs its PyTorch reference
@@ -28,12 +29,14 @@ commands:
   bench kernels       matmul GFLOP/s at ViT-B/16 shapes; one CLIP block's forward/backward time and memory
                         [--shapes vit|small] (small: the embedded model's, seconds on SwiftShader)
                         [--variant tiled|registers] (the matmul kernel; default: the adapter's)
+                        [--backend webgpu|wasm|cpu] (wasm: beside our JavaScript backend, onnxruntime-web's
+                        wasm and PyTorch CPU, one thread each, with the ratios; --quick skips them)
   bench step          every method's training step (ms, steps/s, peak pool bytes, trainable parameters):
                         [--dims embedded|vitb16|both] [--steps N] [--warmup N] [--task NAME]
-                        [--methods a,b] [--backend auto|webgpu|cpu]
+                        [--methods a,b] [--backend auto|webgpu|wasm|cpu]
   bench accuracy      every method on the target task packs, test accuracy mean ± std over seeds averaged
                         over the targets beside zero-shot, and per task: [--shots 4,16] [--seeds 1,2,3]
-                        [--tasks a,b] [--methods a,b] [--epochs E] [--backend auto|webgpu|cpu] [--model]
+                        [--tasks a,b] [--methods a,b] [--epochs E] [--backend auto|webgpu|wasm|cpu] [--model]
                         [--jobs N] [--out results.json] and train's training options
   bench generalisation  base-to-novel (CoCoOp's protocol) on the target packs: every method that can score
                         unseen classes trained on each task's first half of classes, tested on both halves;
@@ -42,7 +45,7 @@ commands:
   bench multitask     MVLPT and SoftCPT on the shipped source and target packs: multitask vs random prompt
                         initialisation (CoOp, VPT, UPT), best vs worst adaptation groups, SoftCPT vs
                         per-task CoOp: [--parts coop,vpt,upt,groups,softcpt] [--shots 1,4] [--group-shots 4]
-                        [--seeds 1,2,3] [--epochs E] [--backend auto|webgpu|cpu] [--jobs N] [--out FILE]
+                        [--seeds 1,2,3] [--epochs E] [--backend auto|webgpu|wasm|cpu] [--jobs N] [--out FILE]
   fingerprint         every op case's outputs and gradients (compared with the browser's by the e2e)
   zero-shot           zero-shot accuracy of a CLIP on ImageFolder tasks:
                         --model embedded|DIR|owner/name  --task DIR | --tasks DIR (with index.json)

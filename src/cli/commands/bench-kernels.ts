@@ -1,4 +1,6 @@
+import { loadavg } from 'node:os';
 import type { Backend } from '../../engine/backend';
+import { CpuBackend } from '../../engine/cpu/cpu-backend';
 import { randomBlockWeights } from '../../engine/nn/random-block-weights';
 import { residualAttentionBlock } from '../../engine/nn/residual-attention-block';
 import { MATMUL_VARIANTS, type MatmulVariant, matmulRaw, matmulSpec } from '../../engine/ops/matmul';
@@ -6,6 +8,7 @@ import { Random } from '../../engine/random';
 import { Tape } from '../../engine/tape';
 import { type ParsedArgs, UsageError } from '../args';
 import { openCommandBackend } from '../engine-backend';
+import { onnxruntimeWasmGflops, torchGflops } from '../matmul-peers';
 import { emit, formatBytes, table } from '../output';
 
 interface MatmulShape {
@@ -80,13 +83,22 @@ export interface MatmulBench {
   gflops: number;
 }
 
-/** Wall time of `fn` per repetition, after one untimed run that compiles pipelines and fills the pool. */
+/** Untimed calls last at least this long: V8 runs wasm on its baseline tier until the function is hot. */
+const WARMUP_MS = 300;
+
+/**
+ * Wall time of `fn` per repetition, after untimed runs (at least one, for WARMUP_MS) that compile pipelines
+ * and kernels and fill the pool.
+ */
 export async function timeIt(backend: Backend, repetitions: number, fn: () => void): Promise<number> {
   const sync = async () => {
     if (backend.kind === 'webgpu') await backend.sync();
   };
-  fn();
-  await sync();
+  const warming = performance.now();
+  do {
+    fn();
+    await sync();
+  } while (performance.now() - warming < WARMUP_MS);
   const started = performance.now();
   for (let i = 0; i < repetitions; i++) fn();
   await sync();
@@ -179,6 +191,40 @@ async function benchBlock(backend: Backend, repetitions: number, block: BlockSha
 const isMatmulVariant = (value: string | true): value is MatmulVariant =>
   MATMUL_VARIANTS.some((variant) => variant === value);
 
+export interface PeerBench {
+  name: string;
+  ours: number;
+  javascript: number;
+  onnxruntimeWasm: number;
+  torch: number | null;
+}
+
+/**
+ * The same matmuls on our JavaScript backend, onnxruntime-web's wasm and PyTorch CPU, all one thread, in
+ * GFLOP/s beside ours: what the WebAssembly backend is measured against.
+ */
+async function benchPeers(
+  ours: readonly MatmulBench[],
+  shapes: readonly MatmulShape[],
+  repetitions: number,
+): Promise<{ peers: PeerBench[]; torchVersion: string | null }> {
+  const javascript = await benchMatmul(new CpuBackend(), 1, shapes, undefined);
+  const torch = torchGflops(shapes, repetitions + 2);
+  const peers: PeerBench[] = [];
+  for (const [i, shape] of shapes.entries()) {
+    peers.push({
+      name: shape.name,
+      ours: ours[i]?.gflops ?? Number.NaN,
+      javascript: javascript[i]?.gflops ?? Number.NaN,
+      onnxruntimeWasm: await onnxruntimeWasmGflops(shape, repetitions + 2),
+      torch: torch?.gflops[i] ?? null,
+    });
+  }
+  return { peers, torchVersion: torch?.version ?? null };
+}
+
+const ratio = (ours: number, peer: number | null) => (peer ? `${(ours / peer).toFixed(2)}×` : '-');
+
 export async function benchKernels(args: ParsedArgs): Promise<number> {
   const backend = await openCommandBackend(args);
   const repetitions = args.options.has('quick') ? 1 : 3;
@@ -190,16 +236,52 @@ export async function benchKernels(args: ParsedArgs): Promise<number> {
     throw new UsageError(`--variant must be one of ${MATMUL_VARIANTS.join(', ')}`);
   }
   const matmul = await benchMatmul(backend, repetitions, shapes.matmuls, variant);
+  // The peers only beside the WebAssembly backend, whose job is to beat them; --quick skips them.
+  const compared =
+    backend.kind === 'wasm' && !args.options.has('quick')
+      ? await benchPeers(matmul, shapes.matmuls, repetitions)
+      : null;
   const block = await benchBlock(backend, repetitions, shapes.block);
-  const result = { backend: backend.name, repetitions, shapes: shapeSet, variant, matmul, block };
+  const result = {
+    backend: backend.name,
+    repetitions,
+    shapes: shapeSet,
+    variant,
+    matmul,
+    peers: compared?.peers ?? null,
+    torchVersion: compared?.torchVersion ?? null,
+    block,
+    loadAverage: loadavg()[0] as number,
+  };
   emit(args.options.has('json'), result, () =>
     [
-      `backend: ${backend.name} (${repetitions} timed repetitions after one warm-up)`,
+      `backend: ${backend.name} (${repetitions} timed repetitions after one warm-up); ` +
+        `load average ${result.loadAverage.toFixed(1)} at the end`,
       `matmul kernel: ${variant ?? "the adapter's"}`,
       table(
         ['matmul', 'ms', 'GFLOP/s'],
         matmul.map((r) => [r.name, r.milliseconds.toFixed(1), r.gflops.toFixed(2)]),
       ),
+      ...(compared
+        ? [
+            '',
+            `GFLOP/s, one thread: ours (wasm), our JavaScript backend, onnxruntime-web wasm, ` +
+              `PyTorch ${compared.torchVersion ?? '(not installed)'} CPU; ratios are ours over each`,
+            table(
+              ['matmul', 'wasm', 'JS', 'ort-web', 'torch', '÷ JS', '÷ ort-web', '÷ torch'],
+              compared.peers.map((p) => [
+                p.name,
+                p.ours.toFixed(1),
+                p.javascript.toFixed(2),
+                p.onnxruntimeWasm.toFixed(1),
+                p.torch === null ? '-' : p.torch.toFixed(1),
+                ratio(p.ours, p.javascript),
+                ratio(p.ours, p.onnxruntimeWasm),
+                ratio(p.ours, p.torch),
+              ]),
+            ),
+          ]
+        : []),
       '',
       table(
         [shapes.block.name, 'forward ms', 'fwd+bwd ms', 'ratio', 'peak'],

@@ -25,7 +25,7 @@ import {
 } from '../../tasks/image-folder';
 import { parseTaskIndex, type TaskInfo } from '../../tasks/task-index';
 import { type ParsedArgs, UsageError } from '../args';
-import { openCommandBackend } from '../engine-backend';
+import { openChosenBackend } from '../backend-choice';
 import { emit, table } from '../output';
 
 const EMBEDDED_MODEL_DIR = new URL('../../../models/tiny-clip/', import.meta.url).pathname;
@@ -80,7 +80,10 @@ export async function zeroShot(args: ParsedArgs): Promise<number> {
   const modelSpec = option('model') ?? 'embedded';
   const files = await loadModel(modelSpec);
   const encoder =
-    backend === 'engine' ? engineEncoder(files, await openCommandBackend(args)) : await ortEncoder(files);
+    backend === 'engine'
+      ? // Its --backend names the encoder, so the engine's backend is WebGPU unless --cpu.
+        engineEncoder(files, (await openChosenBackend(args.options.has('cpu') ? 'cpu' : 'webgpu')).backend)
+      : await ortEncoder(files);
   const results: TaskResult[] = [];
   try {
     for (const task of tasks) results.push(await evaluateTask(encoder, task, split as Split, templates));

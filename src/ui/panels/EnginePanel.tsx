@@ -41,6 +41,22 @@ function AdapterCard() {
 }
 
 function AdapterDetails({ engine }: { engine: EngineDescription }) {
+  if (engine.kind === 'wasm') {
+    return (
+      <div className="notice notice-warning" role="status" data-testid="engine-backend" data-kind="wasm">
+        <p>
+          <strong>WebGPU is unavailable, so the engine runs on WebAssembly on the CPU.</strong>
+        </p>
+        <p>Why: {engine.fallbackReason}.</p>
+        <p>
+          {engine.simd === 'relaxed' ? 'Relaxed SIMD (fused multiply-add)' : '128-bit SIMD'},{' '}
+          {engine.threads === 1 ? 'one thread' : `${engine.threads} threads`},{' '}
+          {engine.sharedMemory ? 'shared memory' : 'one fixed memory (the page is not cross-origin isolated)'}
+          . A browser with WebGPU trains faster, on your GPU.
+        </p>
+      </div>
+    );
+  }
   if (engine.kind === 'cpu') {
     return (
       <div className="notice notice-warning" role="status" data-testid="engine-backend" data-kind="cpu">
