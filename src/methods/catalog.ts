@@ -311,10 +311,10 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
       classes_per_pass: 0,
     },
     training: COCOOP_TRAINING,
-    // Its prompt would carry over (nothing per class), but the transfer study does not offer it yet.
-    transferable: false,
+    // Nothing it learns is per class: its context and meta-network apply to another task's classes.
+    transferable: true,
     scoresUnseenClasses: true,
-    variants: [],
+    variants: ['single'],
     chartOrder: 8,
   },
   {
@@ -336,10 +336,10 @@ export const METHOD_CATALOG: readonly MethodEntry[] = [
       classes_per_pass: 0,
     },
     training: KGCOOP_TRAINING,
-    // As CoCoOp: not in the transfer study yet.
-    transferable: false,
+    // Its context is shared by the classes; the penalty is rebuilt for the target task's hand-crafted prompts.
+    transferable: true,
     scoresUnseenClasses: true,
-    variants: [],
+    variants: ['single'],
     chartOrder: 9,
   },
 ];

@@ -1,6 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cpu } from '../engine/testing/backends';
 import { methodDefinition } from '../methods/registry';
+import { PromptSetPredictor } from '../prompts/predict';
+import type { PromptSet } from '../prompts/prompt-set';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
 import type { TaskData } from '../train/task-data';
@@ -9,7 +11,12 @@ import { TrainingControl } from '../train/training-control';
 import { packTask } from './testing';
 import { normaliseByTarget } from './transfer-matrix';
 import { runTransfer, type TransferEvent, type TransferOutcome, type TransferStudy } from './transfer-run';
-import { parseTransferState, serializeTransferState, type TransferState } from './transfer-state';
+import {
+  parseTransferState,
+  serializeTransferState,
+  type TrainedPrompt,
+  type TransferState,
+} from './transfer-state';
 
 describe.skipIf(modelMissing)('transferability study on the CPU backend', () => {
   let clip: FrozenClip;
@@ -53,6 +60,44 @@ describe.skipIf(modelMissing)('transferability study on the CPU backend', () => 
     const normalised = normaliseByTarget(straight.matrix.accuracy);
     for (let t = 0; t < 3; t++) expect(Math.max(...normalised.map((row) => row[t] ?? 0))).toBe(1);
   });
+
+  it.each(['cocoop', 'kgcoop'] as const)(
+    'transfers a %s prompt: a cell is the source prompt set scored on the target classes',
+    async (id) => {
+      const { identity } = await testClip(cpu);
+      const outcome = await runTransfer(
+        study({ method: methodDefinition(id), hyperparameters: {}, tasks: tasks.slice(0, 2) }),
+        null,
+      );
+      expect(outcome.status).toBe('completed');
+      const [source, target] = tasks as [TaskData, TaskData];
+      const prompt = outcome.state.prompts[source.name] as TrainedPrompt;
+      const set: PromptSet = {
+        model: identity,
+        method: id,
+        hyperparameters: outcome.state.hyperparameters,
+        task: { name: target.name, classes: [...target.classes] },
+        tensors: new Map(Object.entries(prompt.learnables)),
+        metrics: {
+          testAccuracy: null,
+          validationAccuracy: null,
+          perClassAccuracy: null,
+          shots: null,
+          seed: null,
+          trainableParameters: 0,
+          training: null,
+        },
+        createdAt: new Date(0).toISOString(),
+      };
+      const predictor = PromptSetPredictor.create(set, clip);
+      try {
+        const reference = await predictor.evaluate(target.test);
+        expect(outcome.matrix.accuracy[0]?.[1]).toBe(reference.top1);
+      } finally {
+        predictor.dispose();
+      }
+    },
+  );
 
   it('resumes a cancelled run without redoing a prompt or a cell, to the same matrix', async () => {
     let saved = '';

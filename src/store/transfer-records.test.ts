@@ -18,7 +18,15 @@ const settings = { id: 'm1', method: 'coop' as const, tasks: ['a', 'b'], shots: 
 
 describe('stored transfer matrices', () => {
   it('offers the methods whose prompt applies to another task', () => {
-    expect(TRANSFER_METHODS.map((d) => d.id)).toEqual(['coop', 'vpt-shallow', 'vpt-deep', 'upt', 'mudpt']);
+    expect(TRANSFER_METHODS.map((d) => d.id)).toEqual([
+      'coop',
+      'vpt-shallow',
+      'vpt-deep',
+      'upt',
+      'mudpt',
+      'cocoop',
+      'kgcoop',
+    ]);
   });
 
   it('starts with every cell unmeasured and no state', () => {
