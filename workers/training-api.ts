@@ -7,7 +7,12 @@ import type { RunKind } from '../src/methods/catalog';
 import type { Hyperparameters, MethodId } from '../src/methods/method';
 import { methodDefinition } from '../src/methods/registry';
 import { type RunReport, runReport } from '../src/sessions/run-report';
-import { type SessionEvent, type SessionRun, TrainingSession } from '../src/sessions/training-session';
+import {
+  type SessionCheckpoint,
+  type SessionEvent,
+  type SessionRun,
+  TrainingSession,
+} from '../src/sessions/training-session';
 import type { TaskPayload } from '../src/tasks/studio-task';
 import { EventBatcher } from '../src/train/event-batcher';
 import type { TaskData } from '../src/train/task-data';
@@ -28,6 +33,8 @@ export interface TrainingRunRequest {
   seed: number;
   hyperparameters?: Hyperparameters;
   config?: Partial<TrainingConfig>;
+  /** A checkpoint the run reported in an earlier session (before a reload): it continues from there. */
+  resumeFrom?: SessionCheckpoint;
 }
 
 export interface TrainingRequest {
@@ -71,6 +78,7 @@ async function sessionRuns(request: TrainingRequest): Promise<SessionRun[]> {
       seed: run.seed,
       hyperparameters: run.hyperparameters,
       config: run.config,
+      resumeFrom: run.resumeFrom,
     })),
   );
 }

@@ -2,8 +2,11 @@
  * What the studio stores besides tasks and images (studio-task.ts): plain, structured-cloneable records, so
  * the worker's results go into IndexedDB as they arrive and come back out unchanged after a reload.
  */
-import type { MethodId } from '../methods/method';
+import type { RunKind } from '../methods/catalog';
+import type { Hyperparameters, MethodId } from '../methods/method';
 import type { PromptSetSummary } from '../prompts/prompt-set-summary';
+import type { SessionCheckpoint } from '../sessions/training-session';
+import type { TrainingConfig } from '../train/trainer';
 
 /** A prompt set kept in the Library: its JSON document as exported, with what the Library lists. */
 export interface StoredPromptSet extends PromptSetSummary {
@@ -53,5 +56,41 @@ export interface StoredMatrix {
   /** The transfer-state JSON (transfer-state.ts), so a cancelled matrix resumes without redoing cells. */
   state: string;
   complete: boolean;
+  createdAt: number;
+}
+
+/**
+ * A Train & Compare session while any of its runs has not ended: what it takes to start its runs again
+ * after a reload, a tab crash or the worker dying. Deleted when its last run ends, or when discarded.
+ */
+export interface StoredSession {
+  /** The session's id, which its runs' records keep. */
+  id: string;
+  /** The studio tasks trained on, by id (Tasks panel), the one compared on first, and their names then. */
+  taskIds: string[];
+  tasks: string[];
+  shots: number;
+  runs: StoredSessionRun[];
+  createdAt: number;
+}
+
+export interface StoredSessionRun {
+  runId: string;
+  /** The method choice (training-plan.ts), e.g. "mvlpt-coop". */
+  choice: string;
+  method: MethodId;
+  kind: RunKind;
+  seed: number;
+  hyperparameters?: Hyperparameters;
+  config: Partial<TrainingConfig>;
+}
+
+/** A running run's last epoch checkpoint, keyed by the run's id, with the curves drawn up to it. */
+export interface StoredCheckpoint {
+  id: string;
+  sessionId: string;
+  checkpoint: SessionCheckpoint;
+  curve: { step: number; loss: number }[];
+  validation: { epoch: number; accuracy: number | null }[];
   createdAt: number;
 }

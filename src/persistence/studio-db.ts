@@ -7,11 +7,20 @@
  * stored before untouched, and the error names what could not be saved and why.
  */
 
-export const STORES = ['tasks', 'images', 'runs', 'promptSets', 'matrices'] as const;
+export const STORES = [
+  'tasks',
+  'images',
+  'runs',
+  'promptSets',
+  'matrices',
+  'sessions',
+  'checkpoints',
+] as const;
 export type StoreName = (typeof STORES)[number];
 
 const DB_NAME = 'prompt-studio';
-const DB_VERSION = 1;
+/** 2: running sessions and their runs' checkpoints, so a reload can resume them. */
+const DB_VERSION = 2;
 
 export interface Stored {
   id: string;
@@ -103,10 +112,23 @@ export async function putAll(
   records: Partial<Record<StoreName, readonly Stored[]>>,
   action: string,
 ): Promise<void> {
-  const stores = STORES.filter((name) => (records[name]?.length ?? 0) > 0);
+  await writeAll(records, {}, action);
+}
+
+/** Writes some records and deletes others (by id), in one transaction: all of it, or none. */
+export async function writeAll(
+  records: Partial<Record<StoreName, readonly Stored[]>>,
+  deletions: Partial<Record<StoreName, readonly string[]>>,
+  action: string,
+): Promise<void> {
+  const touched = (name: StoreName) => (records[name]?.length ?? 0) + (deletions[name]?.length ?? 0) > 0;
+  const stores = STORES.filter(touched);
   if (stores.length === 0) return;
   await transact(stores, 'readwrite', action, (t) => {
-    for (const name of stores) for (const record of records[name] ?? []) t.objectStore(name).put(record);
+    for (const name of stores) {
+      for (const id of deletions[name] ?? []) t.objectStore(name).delete(id);
+      for (const record of records[name] ?? []) t.objectStore(name).put(record);
+    }
     return undefined;
   });
 }
@@ -120,10 +142,5 @@ export async function deleteAll(
   ids: Partial<Record<StoreName, readonly string[]>>,
   action: string,
 ): Promise<void> {
-  const stores = STORES.filter((name) => (ids[name]?.length ?? 0) > 0);
-  if (stores.length === 0) return;
-  await transact(stores, 'readwrite', action, (t) => {
-    for (const name of stores) for (const id of ids[name] ?? []) t.objectStore(name).delete(id);
-    return undefined;
-  });
+  await writeAll({}, ids, action);
 }

@@ -86,6 +86,42 @@ describe.skipIf(modelMissing)('training session on the CPU backend', () => {
     expect(session.restartable).toBe(false);
   });
 
+  it('continues each kind of run in a new session from the checkpoint the last one reported, cloned as IndexedDB keeps it', async () => {
+    const runs = [
+      run('coop', 'coop'),
+      run('softcpt', 'softcpt', {
+        kind: 'multitask',
+        tasks: [colours, shapes],
+        hyperparameters: { n_ctx: 2, task_n_ctx: 2 },
+      }),
+      run('mvlpt', 'coop', { kind: 'mvlpt', tasks: [colours, shapes] }),
+    ];
+    const straight: SessionEvent[] = [];
+    await new TrainingSession(clip, runs, (e) => straight.push(e)).start();
+
+    // The page goes away mid-run (a reload, the worker dying): what it kept is each run's last checkpoint.
+    const kept = new Map<string, Of<'checkpoint'>['checkpoint']>();
+    await new TrainingSession(clip, runs, (e) => {
+      if (e.type === 'checkpoint') kept.set(e.runId, structuredClone(e.checkpoint));
+      if (e.type === 'step' && e.step === 8) throw new Error('the page went away');
+    }).start();
+    expect([...kept.keys()].sort()).toEqual(['coop', 'mvlpt', 'softcpt']);
+
+    const events: SessionEvent[] = [];
+    const resumed = runs.map((r) => ({ ...r, resumeFrom: kept.get(r.runId) }));
+    await new TrainingSession(clip, resumed, (e) => events.push(e)).start();
+    for (const { runId } of runs) {
+      const checkpoint = kept.get(runId);
+      expect(ofType(events, 'restarted', runId)).toEqual([
+        { runId, type: 'restarted', step: checkpoint?.step, epoch: checkpoint?.epoch },
+      ]);
+      const firstStep = ofType(events, 'step', runId)[0]?.step;
+      expect(firstStep, runId).toBe((checkpoint?.step ?? 0) + 1);
+      const result = (list: SessionEvent[]) => ofType(list, 'done', runId)[0]?.result as TrainingResult;
+      expect(outcome(result(events)), runId).toEqual(outcome(result(straight)));
+    }
+  });
+
   it('restarts a SoftCPT run from its multitask checkpoint to the same result', async () => {
     const softcpt = run('softcpt', 'softcpt', {
       kind: 'multitask',

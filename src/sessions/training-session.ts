@@ -10,7 +10,8 @@
  * A run that fails reports why and leaves the others running. When the GPU device is lost, a run keeps its
  * last epoch checkpoint, and `restart` continues it from there on a model rebuilt on a fresh device (the
  * trainers' tests do the same unattended, src/testing/device-loss.ts); an MVLPT run continues in the stage
- * it was in.
+ * it was in. Every checkpoint is also reported, as plain structured-cloneable data, so the page can keep it
+ * where a reload or a dead worker cannot reach, and start a later session's run from it (`resumeFrom`).
  */
 import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import type { RunKind } from '../methods/catalog';
@@ -47,6 +48,8 @@ export interface SessionRun {
   seed: number;
   hyperparameters?: Hyperparameters;
   config?: Partial<TrainingConfig>;
+  /** A checkpoint this run reported in an earlier session of the same settings: it continues from there. */
+  resumeFrom?: SessionCheckpoint;
 }
 
 /**
@@ -77,13 +80,15 @@ export type SessionEvent = { runId: string } & (
     }
   | { type: 'failed'; error: string; deviceLost: boolean; checkpointEpoch: number | null }
   | { type: 'restarted'; step: number; epoch: number }
+  /** After every epoch: what the run continues from, in this session or (as `resumeFrom`) a later one. */
+  | { type: 'checkpoint'; checkpoint: SessionCheckpoint }
 );
 
 /**
  * A run's last checkpoint, with the step and epoch counts reported when it was taken and the stage they count
  * from (a resumed stage reports its epochs from its own start).
  */
-type Saved = { step: number; epoch: number; stage: RunState['stage'] } & SavedCheckpoint;
+export type SessionCheckpoint = { step: number; epoch: number; stage: RunState['stage'] } & SavedCheckpoint;
 
 type SavedCheckpoint =
   | { kind: 'single'; checkpoint: TrainingCheckpoint }
@@ -96,7 +101,7 @@ interface RunState {
   active: boolean;
   failed: boolean;
   /** The last epoch checkpoint, to continue from after a lost device. */
-  saved: Saved | null;
+  saved: SessionCheckpoint | null;
   /** Steps and epochs reported so far; a stage's counts start where the previous stage's ended. */
   steps: number;
   epochs: number;
@@ -160,7 +165,7 @@ export class TrainingSession {
         control: new TrainingControl(),
         active: false,
         failed: false,
-        saved: null,
+        saved: run.resumeFrom ?? null,
         steps: 0,
         epochs: 0,
         stage: { label: null, steps: 0, epochs: 0 },
@@ -169,9 +174,11 @@ export class TrainingSession {
     this.featureCache = new FeatureCache(clip);
   }
 
-  /** Starts every run at once; resolves when each has finished or failed. */
+  /** Starts every run at once (a run given a checkpoint from there); resolves when each has finished or failed. */
   async start(): Promise<void> {
-    await Promise.all([...this.states.values()].map((state) => this.execute(state)));
+    await Promise.all(
+      [...this.states.values()].map((state) => (state.saved ? this.continue(state) : this.execute(state))),
+    );
   }
 
   /** Whether any run is training (paused runs are). */
@@ -211,10 +218,15 @@ export class TrainingSession {
       this.featureCache = new FeatureCache(clip);
     }
     state.control = new TrainingControl();
+    await this.continue(state);
+  }
+
+  /** The run from its saved checkpoint (else from the start), its counts taken up where the checkpoint left them. */
+  private async continue(state: RunState): Promise<void> {
     state.steps = state.saved?.step ?? 0;
     state.epochs = state.saved?.epoch ?? 0;
     state.stage = state.saved?.stage ?? { label: null, steps: 0, epochs: 0 };
-    this.emit({ runId, type: 'restarted', step: state.steps, epoch: state.epochs });
+    this.emit({ runId: state.run.runId, type: 'restarted', step: state.steps, epoch: state.epochs });
     await this.execute(state, state.saved ?? undefined);
   }
 
@@ -225,7 +237,7 @@ export class TrainingSession {
     return [state];
   }
 
-  private async execute(state: RunState, resumeFrom?: Saved): Promise<void> {
+  private async execute(state: RunState, resumeFrom?: SessionCheckpoint): Promise<void> {
     const { runId } = state.run;
     state.active = true;
     state.failed = false;
@@ -253,7 +265,7 @@ export class TrainingSession {
 
   private async train(
     state: RunState,
-    resumeFrom: Saved | undefined,
+    resumeFrom: SessionCheckpoint | undefined,
   ): Promise<{
     status: 'completed' | 'cancelled';
     result: TrainingResult | null;
@@ -272,6 +284,7 @@ export class TrainingSession {
     const [first, ...others] = run.tasks as [TaskData, ...TaskData[]];
     const keep = (saved: SavedCheckpoint) => {
       state.saved = { ...saved, step: state.steps, epoch: state.epochs, stage: state.stage };
+      this.emit({ runId: run.runId, type: 'checkpoint', checkpoint: state.saved });
     };
     if (run.kind === 'single') {
       const result = await trainRun(

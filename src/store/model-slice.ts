@@ -48,6 +48,8 @@ export interface ModelSlice {
   /** Loads the embedded model once, at startup; later calls do nothing. */
   startModel(): Promise<void>;
   loadModel(source: ModelSource): Promise<void>;
+  /** The model loaded last, loaded again: on a fresh engine worker, after the last one died. */
+  reloadModel(reason: string): Promise<void>;
   refreshHubCache(repoId: string): Promise<void>;
   /** Starts onnxruntime-web on the loaded model unless it has started (or failed) already. */
   startOnnxruntime(): Promise<void>;
@@ -65,6 +67,7 @@ function describeSource(source: ModelSource): string {
 export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (set, get) => {
   const update = (change: Partial<ModelState>) => set({ model: { ...get().model, ...change } });
   let started = false;
+  let lastSource: ModelSource | null = null;
 
   return {
     model: {
@@ -99,10 +102,16 @@ export const createModelSlice: StateCreator<StudioState, [], [], ModelSlice> = (
       try {
         const loaded = await engineClient().call((api) => api.loadModel(source, proxy(onProgress)));
         update({ loaded, loading: null, onnxruntime: { state: 'idle' }, tokenCounts: {} });
+        lastSource = source;
       } catch (error) {
         update({ loading: null, error: messageOf(error) });
       }
       if (source.kind === 'hub') await get().refreshHubCache(source.repoId);
+    },
+
+    async reloadModel(reason) {
+      update({ loaded: null, loading: null, error: reason, onnxruntime: { state: 'idle' } });
+      if (lastSource) await get().loadModel(lastSource);
     },
 
     async refreshHubCache(repoId) {

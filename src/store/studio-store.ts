@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { EngineDescription } from '../../workers/engine.worker';
 import { messageOf } from '../common/message-of';
 import type { SelfTestReport } from '../engine/check/self-test';
-import { engineClient } from '../worker-client/engine-client';
+import { engineClient, onEngineWorkerLost } from '../worker-client/engine-client';
 import { createLibrarySlice, type LibrarySlice } from './library-slice';
 import { createModelSlice, type ModelSlice } from './model-slice';
 import { createPredictSlice, type PredictSlice } from './predict-slice';
@@ -84,3 +84,16 @@ export const useStudioStore = create<StudioState>()((set, get, store) => ({
     set({ selfTest: { ...get().selfTest, finiteDifferences: enabled } });
   },
 }));
+
+// A worker that dies takes the model and any training with it: the page says so, and a fresh worker
+// loads the model again (a training session's calls fail on their own and list it as interrupted).
+onEngineWorkerLost((error) => {
+  const { startEngine, reloadModel } = useStudioStore.getState();
+  useStudioStore.setState({
+    engineStatus: 'idle',
+    engine: null,
+    selfTest: { ...useStudioStore.getState().selfTest, running: false },
+  });
+  void startEngine();
+  void reloadModel(`${error.message}. It has been restarted and the model is loading again.`);
+});

@@ -185,6 +185,8 @@ function applyOne(run: LiveRun, update: TrainingUpdate): LiveRun {
         deviceLost: update.deviceLost,
         checkpointEpoch: update.checkpointEpoch,
       };
+    case 'checkpoint':
+      return { ...run, checkpointEpoch: update.checkpoint.epoch };
     case 'restarted':
       return {
         ...run,

@@ -4,10 +4,18 @@ import type { TrainingRunRequest, TrainingUpdate } from '../../workers/training-
 import { messageOf } from '../common/message-of';
 import { methodEntry } from '../methods/catalog';
 import type { Hyperparameters, HyperValue } from '../methods/method';
-import type { StoredPromptSet, StoredRun } from '../persistence/records';
-import { getAll, putAll } from '../persistence/studio-db';
+import type {
+  StoredCheckpoint,
+  StoredPromptSet,
+  StoredRun,
+  StoredSession,
+  StoredSessionRun,
+} from '../persistence/records';
+import { deleteAll, getAll, put, writeAll } from '../persistence/studio-db';
+import type { SessionCheckpoint } from '../sessions/training-session';
 import type { TrainingConfig } from '../train/trainer';
-import { engineClient } from '../worker-client/engine-client';
+import { EngineWorkerLostError, engineClient } from '../worker-client/engine-client';
+import { type InterruptedSession, interruptedSessions } from './interrupted-sessions';
 import type { StudioState } from './studio-store';
 import {
   applyUpdates,
@@ -60,6 +68,8 @@ export interface TrainingState {
   error: string | null;
   /** Why a finished run could not be kept; it stays on the page until reload. */
   storageError: string | null;
+  /** Sessions cut short by a reload, a tab crash or the worker dying, newest first: to resume or discard. */
+  interrupted: InterruptedSession[];
 }
 
 export interface TrainingSlice {
@@ -79,6 +89,10 @@ export interface TrainingSlice {
   /** A run that lost the GPU device, again from its last checkpoint on a fresh device. */
   restartTrainingRun(runId: string): Promise<void>;
   viewTrainingSession(sessionId: string): void;
+  /** An interrupted session's unfinished runs again, each from its last kept checkpoint. */
+  resumeInterruptedSession(sessionId: string): Promise<void>;
+  /** Forgets an interrupted session's checkpoints; the results of its finished runs stay. */
+  discardInterruptedSession(sessionId: string): Promise<void>;
 }
 
 /** The choice's hyperparameters: its method's paper defaults with the edits typed over them. */
@@ -108,12 +122,64 @@ function configOverrides(settings: TrainingSettings): Partial<TrainingConfig> {
 
 const ended = (run: LiveRun) => run.status !== 'running' && run.status !== 'paused';
 
+/** What the worker's session needs of a run, and what a resume after a reload rebuilds it from. */
+function runRequest(
+  run: StoredSessionRun,
+  payloads: TrainingRunRequest['tasks'],
+  shots: number,
+  resumeFrom?: SessionCheckpoint,
+): TrainingRunRequest {
+  return {
+    runId: run.runId,
+    method: run.method,
+    kind: run.kind,
+    tasks: run.kind === 'single' ? payloads.slice(0, 1) : payloads,
+    shots,
+    seed: run.seed,
+    hyperparameters: run.hyperparameters,
+    config: run.config,
+    resumeFrom,
+  };
+}
+
 export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlice> = (set, get) => {
   const state = () => get().training;
   const update = (change: Partial<TrainingState>) => set({ training: { ...state(), ...change } });
   const settingsUpdate = (change: Partial<TrainingSettings>) =>
     update({ settings: { ...state().settings, ...change } });
   let historyRead: Promise<void> | null = null;
+  /**
+   * The session's writes in the order the worker reported them: a run's result must land after its last
+   * checkpoint, or a late checkpoint would bring back a record its result has deleted.
+   */
+  let writes: Promise<void> = Promise.resolve();
+  const inOrder = (write: () => Promise<void>) => {
+    const done = writes.then(write);
+    writes = done.catch(() => undefined);
+    return done;
+  };
+
+  /** Keeps a run's latest checkpoint over its last; when that fails the last stays, and a resume uses it. */
+  async function keepCheckpoint(run: LiveRun, sessionId: string, checkpoint: SessionCheckpoint) {
+    const record: StoredCheckpoint = {
+      id: run.id,
+      sessionId,
+      checkpoint,
+      curve: run.curve,
+      validation: run.validation,
+      createdAt: Date.now(),
+    };
+    const title = methodChoice(run.choice).title;
+    try {
+      await put(
+        'checkpoints',
+        record,
+        `keeping the ${title} run's checkpoint after epoch ${checkpoint.epoch}`,
+      );
+    } catch (error) {
+      update({ storageError: messageOf(error) });
+    }
+  }
 
   /** Keeps a run that has ended, with its prompt set, in one transaction. */
   async function keep(run: LiveRun, sessionId: string): Promise<void> {
@@ -125,8 +191,14 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         ? [{ ...promptSet.summary, id: promptSetId, runId: run.id, json: promptSet.json }]
         : [];
     const title = methodChoice(run.choice).title;
+    // Its checkpoint goes with it, and with the session's last run the session: nothing is left to resume.
+    const last = state().sessionId === sessionId && state().runs.every(ended);
     try {
-      await putAll({ runs: [record], promptSets }, `saving the ${title} run (seed ${run.seed})`);
+      await writeAll(
+        { runs: [record], promptSets },
+        { checkpoints: [run.id], sessions: last ? [sessionId] : [] },
+        `saving the ${title} run (seed ${run.seed})`,
+      );
     } catch (error) {
       update({ storageError: messageOf(error) });
       return;
@@ -141,11 +213,51 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
     if (state().sessionId !== sessionId) return;
     const runs = applyUpdates(state().runs, updates);
     update({ runs });
-    const endedIds = new Set(
-      updates.flatMap((u) => (u.type === 'done' || u.type === 'failed' ? [u.runId] : [])),
-    );
-    for (const run of runs) if (endedIds.has(run.id)) void keep(run, sessionId);
+    const byId = new Map(runs.map((r) => [r.id, r]));
+    for (const u of updates) {
+      const run = byId.get(u.runId);
+      if (!run) continue;
+      if (u.type === 'checkpoint') void inOrder(() => keepCheckpoint(run, sessionId, u.checkpoint));
+      else if (u.type === 'done' || u.type === 'failed') void inOrder(() => keep(run, sessionId));
+    }
   };
+
+  /**
+   * Runs the session in the worker. If the worker dies, the session stays stored and is listed as
+   * interrupted, to resume from its checkpoints on the restarted worker.
+   */
+  async function runSession(sessionId: string, requests: TrainingRunRequest[]): Promise<void> {
+    // The session's table and empty curves are laid out and painted before the worker starts: once it
+    // trains, its threads and the GPU's take the cores, and the page's first big layout would stall.
+    await afterNextPaint();
+    try {
+      await engineClient().call((api) =>
+        api.startTraining({ sessionId, runs: requests }, proxy(receive(sessionId))),
+      );
+    } catch (error) {
+      const message = messageOf(error);
+      const lost = error instanceof EngineWorkerLostError;
+      update({
+        error: lost
+          ? `${message}. It has been restarted: resume the session below once the model has loaded.`
+          : `training could not start: ${message}`,
+        runs: state().runs.map((r) => (ended(r) ? r : { ...r, status: 'failed', error: message })),
+      });
+      // The session did not start (no model, an image that does not decode): there is nothing to resume.
+      if (!lost) await inOrder(() => deleteAll({ sessions: [sessionId] }, 'forgetting the session'));
+      await readInterrupted(lost ? null : state().sessionId);
+    }
+  }
+
+  /** The stored sessions that are not `liveSessionId`, with where their runs had got to. */
+  async function readInterrupted(liveSessionId: string | null): Promise<void> {
+    await writes;
+    const [sessions, checkpoints] = await Promise.all([
+      getAll<StoredSession>('sessions'),
+      getAll<StoredCheckpoint>('checkpoints'),
+    ]);
+    update({ interrupted: interruptedSessions(sessions, checkpoints, state().history, liveSessionId) });
+  }
 
   /** Calls a session control; when it takes, the runs it reaches in status `from` go to status `to`. */
   async function control(
@@ -186,6 +298,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
       starting: false,
       error: null,
       storageError: null,
+      interrupted: [],
     },
 
     loadTrainingHistory() {
@@ -197,6 +310,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
             historyLoaded: true,
             viewedSessionId: state().viewedSessionId ?? history[0]?.sessionId ?? null,
           });
+          await readInterrupted(state().sessionId);
         } catch (error) {
           update({
             historyLoaded: true,
@@ -240,6 +354,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
       update({ starting: true, error: null });
       const sessionId = crypto.randomUUID();
       let requests: TrainingRunRequest[];
+      let record: StoredSession;
       try {
         const tasks = settings.taskIds.flatMap((id) => get().studioTasks.list.find((t) => t.id === id) ?? []);
         const first = tasks[0];
@@ -259,16 +374,23 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         const payloads = await Promise.all(tasks.map((t) => get().taskPayloadFor(t.id)));
         // The runs' table and curves are drawn in a task of their own, not in the click's: each stays short.
         await new Promise((resolve) => setTimeout(resolve, 0));
-        requests = planned.map(({ runId, choice, seed }) => ({
-          runId,
-          method: choice.method,
-          kind: choice.kind,
-          tasks: choice.kind === 'single' ? payloads.slice(0, 1) : payloads,
+        record = {
+          id: sessionId,
+          taskIds: tasks.map((t) => t.id),
+          tasks: names,
           shots,
-          seed,
-          hyperparameters: hyperparameters.get(choice.id),
-          config,
-        }));
+          runs: planned.map(({ runId, choice, seed }) => ({
+            runId,
+            choice: choice.id,
+            method: choice.method,
+            kind: choice.kind,
+            seed,
+            hyperparameters: hyperparameters.get(choice.id),
+            config,
+          })),
+          createdAt: Date.now(),
+        };
+        requests = record.runs.map((run) => runRequest(run, payloads, shots));
         update({
           sessionId,
           viewedSessionId: sessionId,
@@ -280,21 +402,14 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         update({ starting: false, error: messageOf(error) });
         return;
       }
-      // The session's table and empty curves are laid out and painted before the worker starts: once it
-      // trains, its threads and the GPU's take the cores, and the page's first big layout would stall.
-      await afterNextPaint();
-      try {
-        await engineClient().call((api) =>
-          api.startTraining({ sessionId, runs: requests }, proxy(receive(sessionId))),
-        );
-      } catch (error) {
-        // The session did not start (no model, an image that does not decode): its runs never ran.
-        const message = messageOf(error);
-        update({
-          error: `training could not start: ${message}`,
-          runs: state().runs.map((r) => (ended(r) ? r : { ...r, status: 'failed', error: message })),
-        });
-      }
+      void inOrder(async () => {
+        try {
+          await put('sessions', record, 'keeping the session so that a reload can resume it');
+        } catch (error) {
+          update({ storageError: messageOf(error) });
+        }
+      });
+      await runSession(sessionId, requests);
     },
 
     pauseTraining: (runId) => control('pauseTraining', runId, { from: 'running', to: 'paused' }),
@@ -311,6 +426,71 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
       } catch (error) {
         update({ error: `the run could not restart: ${messageOf(error)}` });
       }
+    },
+
+    async resumeInterruptedSession(sessionId) {
+      const { starting, runs, interrupted } = state();
+      const found = interrupted.find((i) => i.session.id === sessionId);
+      if (!found || starting || runs.some((r) => !ended(r))) return;
+      const { session } = found;
+      update({ starting: true, error: null });
+      let requests: TrainingRunRequest[];
+      try {
+        const tasks = session.taskIds.map((id, i) => {
+          const task = get().studioTasks.list.find((t) => t.id === id);
+          if (!task) throw new Error(`its task ${session.tasks[i]} has been deleted: discard the session`);
+          return task;
+        });
+        const payloads = await Promise.all(tasks.map((t) => get().taskPayloadFor(t.id)));
+        const unfinished = found.runs.filter((r) => !r.finished);
+        const stored = new Map(session.runs.map((r) => [r.runId, r]));
+        requests = unfinished.map((r) =>
+          runRequest(
+            stored.get(r.runId) as StoredSessionRun,
+            payloads,
+            session.shots,
+            r.checkpoint?.checkpoint,
+          ),
+        );
+        update({
+          sessionId,
+          viewedSessionId: sessionId,
+          runs: unfinished.map((r) => ({
+            ...liveRun(
+              { runId: r.runId, choice: methodChoice(r.choice), seed: r.seed },
+              session.tasks,
+              session.shots,
+            ),
+            curve: r.checkpoint?.curve ?? [],
+            validation: r.checkpoint?.validation ?? [],
+          })),
+          interrupted: interrupted.filter((i) => i.session.id !== sessionId),
+          starting: false,
+          storageError: null,
+        });
+      } catch (error) {
+        update({ starting: false, error: `the session could not resume: ${messageOf(error)}` });
+        return;
+      }
+      await runSession(sessionId, requests);
+    },
+
+    async discardInterruptedSession(sessionId) {
+      const found = state().interrupted.find((i) => i.session.id === sessionId);
+      if (!found) return;
+      try {
+        await inOrder(() =>
+          deleteAll(
+            { sessions: [sessionId], checkpoints: found.runs.map((r) => r.runId) },
+            'discarding the interrupted session',
+          ),
+        );
+      } catch (error) {
+        update({ error: messageOf(error) });
+        return;
+      }
+      update({ interrupted: state().interrupted.filter((i) => i.session.id !== sessionId) });
+      void get().refreshStorage();
     },
 
     viewTrainingSession(sessionId) {

@@ -1,5 +1,6 @@
 import { type ReactNode, useEffect, useState } from 'react';
 import { useStudioStore } from '../store/studio-store';
+import { useLeaveWarning } from './leave-warning';
 import { EnginePanel } from './panels/EnginePanel';
 import { LibraryPanel } from './panels/LibraryPanel';
 import { ModelPanel } from './panels/ModelPanel';
@@ -37,6 +38,10 @@ export function App() {
   const startEngine = useStudioStore((state) => state.startEngine);
   const startModel = useStudioStore((state) => state.startModel);
   const startTasks = useStudioStore((state) => state.startTasks);
+  const training = useStudioStore((state) =>
+    state.training.runs.some((run) => run.status === 'running' || run.status === 'paused'),
+  );
+  useLeaveWarning(training);
 
   // Every panel needs the engine and the model, so they start with the page rather than with any one panel.
   useEffect(() => {

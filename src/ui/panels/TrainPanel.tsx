@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useStudioStore } from '../../store/studio-store';
+import { InterruptedSessions } from './train/InterruptedSessions';
 import { RunsTable } from './train/RunsTable';
 import { TrainForm } from './train/TrainForm';
 import { TrainResults } from './train/TrainResults';
@@ -20,6 +21,7 @@ export function TrainPanel() {
         same few shots per class, and are tested on the task’s held-out images. Every finished run and its
         prompt set is kept in the Library.
       </p>
+      <InterruptedSessions />
       <TrainForm />
       {storageError && (
         <p className="notice notice-error" role="alert">

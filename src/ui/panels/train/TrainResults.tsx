@@ -48,8 +48,9 @@ function chartSeries(runs: readonly ChartRun[]): { loss: RunSeries[]; validation
 }
 
 /**
- * The shown session's runs: this page's as they train, or an earlier session's as stored. The runs that have
- * ended are selected apart (the same array until another ends), so the results are not worked out and
+ * The shown session's runs: this page's as they train, or an earlier session's as stored. A resumed session
+ * shows the runs that finished before its interruption as stored beside those training now. The runs that
+ * have ended are selected apart (the same array until another ends), so the results are not worked out and
  * drawn again for every batch of training updates.
  */
 function useViewedSession() {
@@ -61,13 +62,18 @@ function useViewedSession() {
   );
   const history = useStudioStore((state) => state.training.history);
   const stored = useMemo(() => history.filter((r) => r.sessionId === viewed), [history, viewed]);
+  const liveIds = useStudioStore(useShallow((state) => state.training.runs.map((r) => r.id)));
+  const before = useMemo(() => {
+    const live = new Set(liveIds);
+    return stored.filter((r) => !live.has(r.id));
+  }, [liveIds, stored]);
   const chart = useMemo(
-    () => (current ? runs.map(fromLive) : stored.map(fromStored)),
-    [current, runs, stored],
+    () => (current ? [...before.map(fromStored), ...runs.map(fromLive)] : stored.map(fromStored)),
+    [current, before, runs, stored],
   );
   const records = useMemo(
-    () => (current && viewed ? ended.map((r) => storedRun(r, viewed, null)) : stored),
-    [current, viewed, ended, stored],
+    () => (current && viewed ? [...before, ...ended.map((r) => storedRun(r, viewed, null))] : stored),
+    [current, viewed, before, ended, stored],
   );
   return { chart, records };
 }
