@@ -3,11 +3,12 @@
  * sets), ImageFolder tasks decoded for the trainer, prompt set files and loose images.
  */
 import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
+import { extname, relative } from 'node:path';
 import { ImageDecodeError } from '../clip/decode/image-decode-error';
 import { decodeImageBytes } from '../clip/decode/node-decode';
 import { type ModelIdentity, modelIdentity } from '../prompts/model-identity';
 import { type PromptSet, parsePromptSet } from '../prompts/prompt-set';
+import { promptSetTextOfSafetensors } from '../prompts/safetensors-export';
 import { readImageFolder, type SkippedFile } from '../tasks/image-folder';
 import { type FrozenClip, loadFrozenClip } from '../train/frozen-clip';
 import type { InputImage, LabelledExample, TaskData } from '../train/task-data';
@@ -79,10 +80,13 @@ export async function readTask(dir: string, classOrder?: readonly string[]): Pro
 }
 
 export async function readPromptSetFile(path: string): Promise<PromptSet> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+  const bytes = await readFile(path).catch((error: NodeJS.ErrnoException) => {
     throw new Error(error.code === 'ENOENT' ? `${path} does not exist` : `${path}: ${error.message}`);
   });
   try {
+    // train --out writes .safetensors or JSON, by the name's extension; both are read back.
+    const text =
+      extname(path) === '.safetensors' ? promptSetTextOfSafetensors(bytes) : bytes.toString('utf8');
     return parsePromptSet(text);
   } catch (error) {
     throw new Error(`${path}: ${(error as Error).message}`);

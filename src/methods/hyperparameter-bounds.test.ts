@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cpu } from '../engine/testing/backends';
 import { modelMissing, testClip } from '../train/testing';
+import { METHOD_CATALOG } from './catalog';
 import {
   checkHyperparameters,
   classNameProblem,
@@ -44,6 +45,15 @@ describe('hyperparameter bounds', () => {
     expect(() => checkHyperparameters('upt', { project_dim: 1e9 }, embedded)).toThrow(
       'upt: project_dim must be a whole number from 1 to 4096 (the widest prompt block), got 1000000000',
     );
+  });
+});
+
+describe("every method's paper defaults", () => {
+  it('have a bound under their own key, and lie within it', () => {
+    for (const entry of METHOD_CATALOG) {
+      for (const [key, value] of Object.entries(entry.defaults))
+        expect(hyperparameterProblem(entry.id, key, value, embedded), `${entry.id} ${key}`).toBeNull();
+    }
   });
 });
 

@@ -119,7 +119,7 @@ const SPECS: Readonly<Record<string, Readonly<Record<string, Spec>>>> = {
     csc: { kind: 'boolean' },
     class_token_position: position,
     lambda: { kind: 'number', min: 0, max: 1e6 },
-    templates: { kind: 'text' },
+    template: { kind: 'text' },
     classes_per_pass: classesPerPass,
   },
 };

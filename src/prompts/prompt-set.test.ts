@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ClipModelFiles } from '../clip/model-files';
-import { readSafetensors, SafetensorsFile } from '../engine/io/safetensors';
+import { readSafetensors, SafetensorsFile, writeSafetensors } from '../engine/io/safetensors';
 import { cpu } from '../engine/testing/backends';
 import type { PromptMethod } from '../methods/method';
 import { methodDefinition } from '../methods/registry';
@@ -16,7 +16,7 @@ import {
   promptSetFromResult,
   serializePromptSet,
 } from './prompt-set';
-import { promptSetSafetensors } from './safetensors-export';
+import { promptSetSafetensors, promptSetTextOfSafetensors } from './safetensors-export';
 
 const model: ModelIdentity = {
   id: 'embedded',
@@ -224,6 +224,29 @@ describe('prompt set documents', () => {
       shape: [3, 4],
       data: set.tensors.get('head.weight')?.data,
     });
+  });
+
+  it('read back from safetensors through the same checks, to the same set', () => {
+    expect(parsePromptSet(promptSetTextOfSafetensors(promptSetSafetensors(set)))).toEqual(set);
+    // Checked as the JSON document is: a non-finite tensor is refused.
+    const infinite = {
+      ...set,
+      tensors: new Map([
+        ...set.tensors,
+        ['head.bias', { shape: [3], data: Float32Array.from([1, Infinity, 0]) }],
+      ]),
+    };
+    expect(() => parsePromptSet(promptSetTextOfSafetensors(promptSetSafetensors(infinite)))).toThrow(
+      /head.bias holds Infinity/,
+    );
+    // Another program's safetensors file (a method fixture) is named as such.
+    const foreign = writeSafetensors([['x', { shape: [1], data: Float32Array.from([1]) }]], {
+      method: 'coop',
+    });
+    expect(() => promptSetTextOfSafetensors(foreign)).toThrow(/without the studio's metadata/);
+    expect(() => promptSetTextOfSafetensors(new Uint8Array(3))).toThrow(
+      /^not a prompt set: safetensors: 3-byte/,
+    );
   });
 });
 
