@@ -43,8 +43,6 @@ const TYPE_CYCLES_TO_BREAK: readonly (readonly [string, string])[] = [
   // MatmulSpec lives with the op, its CPU reference imports it back.
   ['src/engine/ops/matmul.ts', 'src/engine/ops/matmul-cpu.ts'],
   ['src/methods/catalog.ts', 'src/methods/method.ts'],
-  ['src/train/feature-cache.ts', 'src/train/inputs.ts'],
-  ['src/train/epoch-loop.ts', 'src/train/trainer.ts'],
   ['src/multitask/transfer-state.ts', 'src/multitask/transfer-state-json.ts'],
   // The worker's entry exports the API types its parts import (the protocol file will hold them).
   ['workers/engine.worker.ts', 'workers/prompt-api.ts'],

@@ -4,13 +4,12 @@ import { cpu } from '../engine/testing/backends';
 import { methodDefinition } from '../methods/registry';
 import { trainMultitaskSurvivingDeviceLoss } from '../testing/device-loss';
 import { evaluationReport, methodLogits } from '../train/evaluate';
-import { FeatureCache } from '../train/feature-cache';
+import { FeatureCache, featureInputs } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
-import { featureInputs } from '../train/inputs';
+import { setLearnables } from '../train/learnable-values';
 import type { TaskData } from '../train/task-data';
 import { modelMissing, testClip } from '../train/testing';
 import { TrainingControl } from '../train/training-control';
-import { setLearnables } from './learnable-values';
 import {
   type MultitaskCheckpoint,
   type MultitaskResult,

@@ -22,22 +22,22 @@ import type { OptimizerState } from '../engine/optim/optimizer';
 import type { Hyperparameters, MethodDefinition, MethodId, PromptMethod } from '../methods/method';
 import { runEpochs, stepsPerEpoch } from '../train/epoch-loop';
 import { type EvaluationReport, evaluationReport, methodLogits } from '../train/evaluate';
-import { FeatureCache } from '../train/feature-cache';
+import type { FeatureCache } from '../train/feature-cache';
 import { type FewShotSplit, sampleFewShot } from '../train/few-shot';
 import type { FrozenClip } from '../train/frozen-clip';
-import { featureInputs, type InputSource, pixelInputs } from '../train/inputs';
-import type { TaskData } from '../train/task-data';
+import type { InputSource } from '../train/inputs';
 import {
-  type BestEpoch,
+  hostLearnables,
   readLearnables,
-  resolveConfig,
-  type TrainingConfig,
-  type TrainingEvent,
+  setLearnables,
   trainableParameterCount,
   writeLearnables,
-} from '../train/trainer';
+} from '../train/learnable-values';
+import { methodInputs } from '../train/method-inputs';
+import type { TaskData } from '../train/task-data';
+import type { BestEpoch, TrainingEvent } from '../train/trainer';
+import { resolveConfig, type TrainingConfig } from '../train/training-config';
 import type { TrainingControl } from '../train/training-control';
-import { setLearnables } from './learnable-values';
 import { epochBatches, type TaskSampling } from './mixed-batches';
 import { type TaskExample, TaskUnion } from './task-union';
 
@@ -171,17 +171,11 @@ export async function trainMultitask(
     };
   });
 
-  let inputs: InputSource;
-  if (definition.input === 'image-features') {
-    const cache = run.featureCache ?? new FeatureCache(clip);
-    await cache.add(
-      splits.flatMap((s) => [...s.train, ...s.validation, ...s.test]),
-      (done, total) => emit({ type: 'features', done, total }),
-    );
-    inputs = featureInputs(cache);
-  } else {
-    inputs = pixelInputs(clip, config.augment);
-  }
+  const { inputs, cache } = methodInputs(clip, definition.input, run.featureCache, config.augment);
+  await cache?.add(
+    splits.flatMap((s) => [...s.train, ...s.validation, ...s.test]),
+    (done, total) => emit({ type: 'features', done, total }),
+  );
 
   const method = definition.create(
     {
@@ -196,13 +190,6 @@ export async function trainMultitask(
   try {
     if (run.initial && !hooks.resumeFrom) setLearnables(method, run.initial.learnables, run.initial.from);
     const training = await trainLoop(method, inputs, union, splits, run, config, sampling, hooks);
-    const host = (snapshot: Snapshot) =>
-      Object.fromEntries(
-        [...method.learnables].map(([name, t]) => [
-          name,
-          { shape: [...t.shape], data: snapshot[name] as Float32Array },
-        ]),
-      );
     const tasks: TaskOutcome[] = [];
     for (const [t, task] of union.tasks.entries()) {
       const split = splits[t] as TaskSplit;
@@ -219,7 +206,7 @@ export async function trainMultitask(
           union.taskLogits(logits, t),
           task.test.map((e) => e.label),
         ),
-        learnables: host(kept),
+        learnables: hostLearnables(method, kept),
       });
     }
     const result: MultitaskResult = {
@@ -234,7 +221,7 @@ export async function trainMultitask(
       epochsRun: training.history.length,
       history: training.history,
       tasks,
-      shared: { best: training.sharedBest, learnables: host(training.shared) },
+      shared: { best: training.sharedBest, learnables: hostLearnables(method, training.shared) },
       seconds: (performance.now() - started) / 1000,
     };
     emit({ type: 'done', result });

@@ -14,11 +14,11 @@ import type { Hyperparameters, MethodDefinition } from '../methods/method';
 import { evaluationReport, methodLogits } from '../train/evaluate';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
-import { featureInputs, type InputSource, pixelInputs } from '../train/inputs';
+import { setLearnables } from '../train/learnable-values';
+import { methodInputs } from '../train/method-inputs';
 import type { TaskData } from '../train/task-data';
 import { resolveConfig, type TrainingConfig, type TrainingEvent, trainRun } from '../train/trainer';
 import { TrainingControl } from '../train/training-control';
-import { setLearnables } from './learnable-values';
 import { withTaskIds } from './task-union';
 import type { TransferMatrix } from './transfer-matrix';
 import {
@@ -167,13 +167,8 @@ async function promptAccuracy(
   target: TaskData,
 ): Promise<number> {
   const { clip } = study;
-  let inputs: InputSource;
-  if (featureCache) {
-    await featureCache.add(target.test);
-    inputs = featureInputs(featureCache);
-  } else {
-    inputs = pixelInputs(clip, false);
-  }
+  const { inputs, cache } = methodInputs(clip, study.method.input, featureCache, false);
+  await cache?.add(target.test);
   const method = study.method.create(
     { model: clip.model, tokenizer: clip.tokenizer, classNames: target.classes, seed: study.seed },
     study.hyperparameters,

@@ -5,9 +5,10 @@
 import { type Matrix, rankClasses } from '../clip/zero-shot';
 import type { PromptMethod } from '../methods/method';
 import { type EvaluationReport, evaluationReport, methodLogits } from '../train/evaluate';
-import { FeatureCache } from '../train/feature-cache';
+import type { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
-import { featureInputs, type InputSource, pixelInputs } from '../train/inputs';
+import type { InputSource } from '../train/inputs';
+import { methodInputs } from '../train/method-inputs';
 import type { InputImage, LabelledExample } from '../train/task-data';
 import type { PromptSet } from './prompt-set';
 import { promptSetMethod } from './prompt-set-method';
@@ -37,8 +38,7 @@ export class PromptSetPredictor {
   /** Builds the set's method on `clip`; the set should have passed parsePromptSet with this model. */
   static create(set: PromptSet, clip: FrozenClip, featureCache?: FeatureCache): PromptSetPredictor {
     const method = promptSetMethod(set, clip);
-    const cache = method.input === 'image-features' ? (featureCache ?? new FeatureCache(clip)) : null;
-    const inputs = cache ? featureInputs(cache) : pixelInputs(clip, false);
+    const { inputs, cache } = methodInputs(clip, method.input, featureCache, false);
     return new PromptSetPredictor(clip, set, method, inputs, cache);
   }
 

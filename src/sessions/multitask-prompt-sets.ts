@@ -12,11 +12,11 @@ import { Tape } from '../engine/tape';
 import { methodEntry } from '../methods/catalog';
 import type { SingleTaskPrompt } from '../methods/method';
 import { methodDefinition } from '../methods/registry';
-import { setLearnables } from '../multitask/learnable-values';
 import type { MultitaskResult, TaskOutcome } from '../multitask/multitask-trainer';
 import type { ModelIdentity } from '../prompts/model-identity';
 import type { PromptSet } from '../prompts/prompt-set';
 import type { FrozenClip } from '../train/frozen-clip';
+import { setLearnables } from '../train/learnable-values';
 
 function promptSet(
   result: MultitaskResult,

@@ -22,7 +22,7 @@ import { trainingLoss } from '../methods/training-loss';
 import type { InputSource } from './inputs';
 import { stream } from './seeds';
 import type { LabelledExample } from './task-data';
-import type { TrainingConfig, TrainingEvent } from './trainer';
+import type { TrainingConfig } from './training-config';
 import { TrainingControl } from './training-control';
 
 /** The optimizer a training config names, over a method's learnable tensors. */
@@ -81,6 +81,18 @@ export interface EpochEnd {
   optimizerState(): Promise<OptimizerState>;
 }
 
+/** A training step's progress, as the trainers report it. */
+export interface StepEvent {
+  type: 'step';
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  loss: number;
+  lr: number;
+  stepsPerSecond: number;
+  etaSeconds: number;
+}
+
 export interface EpochLoop {
   method: PromptMethod;
   inputs: InputSource;
@@ -94,7 +106,7 @@ export interface EpochLoop {
   classMask?(batch: readonly LabelledExample[]): Uint8Array;
   /** Validation, bookkeeping, the epoch event and any checkpoint: the caller's, at each epoch's end. */
   endEpoch(end: EpochEnd): Promise<void>;
-  onStep(event: Extract<TrainingEvent, { type: 'step' }>): void;
+  onStep(event: StepEvent): void;
   control?: TrainingControl;
   resume?: { epochsDone: number; optimizer: OptimizerState };
 }

@@ -10,7 +10,7 @@
 
 import { augmentedPixels } from './augment';
 import type { FrozenClip } from './frozen-clip';
-import { cleanPixels } from './inputs';
+import { cleanPixels, type InputSource } from './inputs';
 import { hashString, stream } from './seeds';
 import type { InputImage } from './task-data';
 
@@ -92,4 +92,20 @@ export class FeatureCache {
     if (!row) throw new Error(`feature cache: no view ${view} of image ${id}`);
     return row;
   }
+}
+
+/** The cache as a method's input: each image's cached features, one of its views when training. */
+export function featureInputs(cache: FeatureCache): InputSource {
+  const width = cache.width;
+  return {
+    kind: 'image-features',
+    batch(backend, images, views) {
+      const data = new Float32Array(images.length * width);
+      images.forEach((image, i) => {
+        const view = views && cache.viewCount > 1 ? views.int(cache.viewCount) : 0;
+        data.set(cache.features(image.id, view), i * width);
+      });
+      return backend.tensor([images.length, width], data);
+    },
+  };
 }

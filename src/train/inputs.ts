@@ -1,6 +1,6 @@
 /**
- * How images become a method's input tensor: cached frozen features [B, D] for 'image-features' methods,
- * pixel_values [B, 3, S, S] for 'pixels' methods. Evaluation takes the clean view; training draws its views
+ * How images become a method's input tensor: cached frozen features [B, D] for 'image-features' methods
+ * (feature-cache.ts featureInputs), pixel_values [B, 3, S, S] for 'pixels' methods. Evaluation takes the clean view; training draws its views
  * (an augmentation, or one of the cached views) from the epoch's stream.
  */
 import { type ImageProcessorConfig, preprocessImage, type RgbaImage } from '../clip/preprocess';
@@ -9,7 +9,6 @@ import type { Random } from '../engine/random';
 import type { Tensor } from '../engine/tensor';
 import type { MethodInput } from '../methods/method';
 import { augmentedPixels } from './augment';
-import type { FeatureCache } from './feature-cache';
 import type { FrozenClip } from './frozen-clip';
 import type { InputImage } from './task-data';
 
@@ -29,21 +28,6 @@ export function cleanPixels(image: RgbaImage, processor: ImageProcessorConfig, s
     );
   }
   return pixels.data;
-}
-
-export function featureInputs(cache: FeatureCache): InputSource {
-  const width = cache.width;
-  return {
-    kind: 'image-features',
-    batch(backend, images, views) {
-      const data = new Float32Array(images.length * width);
-      images.forEach((image, i) => {
-        const view = views && cache.viewCount > 1 ? views.int(cache.viewCount) : 0;
-        data.set(cache.features(image.id, view), i * width);
-      });
-      return backend.tensor([images.length, width], data);
-    },
-  };
 }
 
 /** `augment` false trains on the clean view every epoch. */

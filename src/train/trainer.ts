@@ -9,26 +9,21 @@
  */
 import type { HostTensor } from '../clip/clip-weights';
 import type { OptimizerState } from '../engine/optim/optimizer';
-import type {
-  Hyperparameters,
-  MethodDefinition,
-  MethodId,
-  PromptMethod,
-  TrainingDefaults,
-} from '../methods/method';
-import { runEpochs, stepsPerEpoch } from './epoch-loop';
+import type { Hyperparameters, MethodDefinition, MethodId, PromptMethod } from '../methods/method';
+import { runEpochs, type StepEvent, stepsPerEpoch } from './epoch-loop';
 import { type EvaluationReport, evaluationReport, methodLogits } from './evaluate';
-import { FeatureCache } from './feature-cache';
+import type { FeatureCache } from './feature-cache';
 import { type FewShotSplit, sampleFewShot } from './few-shot';
 import type { FrozenClip } from './frozen-clip';
-import { featureInputs, type InputSource, pixelInputs } from './inputs';
+import type { InputSource } from './inputs';
+import { hostLearnables, readLearnables, trainableParameterCount, writeLearnables } from './learnable-values';
+import { methodInputs } from './method-inputs';
 import type { TaskData } from './task-data';
+import { resolveConfig, type TrainingConfig } from './training-config';
 import type { TrainingControl } from './training-control';
 
-export interface TrainingConfig extends TrainingDefaults {
-  /** Pixel methods: CoOp's random resized crop and flip on training images; off, the clean view. */
-  augment: boolean;
-}
+// The run's recipe is the trainers' vocabulary: most importers take it from here.
+export { resolveConfig, type TrainingConfig };
 
 export interface TrainingRun {
   clip: FrozenClip;
@@ -65,16 +60,7 @@ export interface BestEpoch {
 
 export type TrainingEvent =
   | { type: 'features'; done: number; total: number }
-  | {
-      type: 'step';
-      epoch: number;
-      step: number;
-      stepsPerEpoch: number;
-      loss: number;
-      lr: number;
-      stepsPerSecond: number;
-      etaSeconds: number;
-    }
+  | StepEvent
   | {
       type: 'epoch';
       epoch: number;
@@ -134,54 +120,6 @@ export interface TrainingResult {
   seconds: number;
 }
 
-export function trainableParameterCount(method: PromptMethod): number {
-  let count = 0;
-  for (const t of method.learnables.values()) count += t.size;
-  return count;
-}
-
-export function resolveConfig(
-  defaults: TrainingDefaults,
-  overrides: Partial<TrainingConfig> = {},
-): TrainingConfig {
-  const config: TrainingConfig = { ...defaults, augment: true };
-  for (const [key, value] of Object.entries(overrides)) {
-    if (value !== undefined) (config as unknown as Record<string, unknown>)[key] = value;
-  }
-  const whole = (name: keyof TrainingConfig, min: number) => {
-    const v = config[name] as number;
-    if (!Number.isInteger(v) || v < min)
-      throw new RangeError(`${name} must be a whole number ≥ ${min}, got ${v}`);
-  };
-  whole('epochs', 1);
-  whole('batchSize', 1);
-  whole('warmupEpochs', 0);
-  for (const name of ['learningRate', 'warmupLearningRate', 'weightDecay', 'momentum'] as const) {
-    if (!Number.isFinite(config[name]) || config[name] < 0) {
-      throw new RangeError(`${name} must be a number ≥ 0, got ${config[name]}`);
-    }
-  }
-  if (config.optimizer !== 'sgd' && config.optimizer !== 'adamw') {
-    throw new RangeError(`optimizer must be sgd or adamw, got ${config.optimizer}`);
-  }
-  return config;
-}
-
-export async function readLearnables(method: PromptMethod): Promise<Record<string, Float32Array>> {
-  const out: Record<string, Float32Array> = {};
-  for (const [name, t] of method.learnables) out[name] = await t.read();
-  return out;
-}
-
-export function writeLearnables(method: PromptMethod, values: Record<string, Float32Array>): void {
-  for (const [name, t] of method.learnables) {
-    const data = values[name];
-    if (data?.length !== t.size)
-      throw new Error(`checkpoint: learnable ${name} is missing or the wrong size`);
-    t.backend.write(t, data);
-  }
-}
-
 function checkResumable(checkpoint: TrainingCheckpoint, run: TrainingRun, config: TrainingConfig): void {
   const mismatch = (what: string, saved: unknown, now: unknown) =>
     new Error(
@@ -215,17 +153,11 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
     ? sampleFewShot(task.train, task.classes, run.shots, run.seed)
     : { train: [], validation: [], shortClasses: [] };
 
-  let inputs: InputSource;
-  if (definition.input === 'image-features') {
-    const cache = run.featureCache ?? new FeatureCache(clip);
-    await cache.add(
-      [...split.train, ...split.validation, ...task.test, ...(novel?.test ?? [])],
-      (done, total) => emit({ type: 'features', done, total }),
-    );
-    inputs = featureInputs(cache);
-  } else {
-    inputs = pixelInputs(clip, config?.augment ?? false);
-  }
+  const { inputs, cache } = methodInputs(clip, definition.input, run.featureCache, config?.augment ?? false);
+  await cache?.add(
+    [...split.train, ...split.validation, ...task.test, ...(novel?.test ?? [])],
+    (done, total) => emit({ type: 'features', done, total }),
+  );
 
   const method = definition.create(
     { model: clip.model, tokenizer: clip.tokenizer, classNames: task.classes, seed: run.seed },
@@ -256,12 +188,7 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
       history: training.history,
       test,
       ...(novelTest && { novel: novelTest }),
-      learnables: Object.fromEntries(
-        [...method.learnables].map(([name, t]) => [
-          name,
-          { shape: [...t.shape], data: kept[name] as Float32Array },
-        ]),
-      ),
+      learnables: hostLearnables(method, kept),
       seconds: (performance.now() - started) / 1000,
     };
     emit({ type: 'done', result });
