@@ -7,7 +7,7 @@ import { evaluationReport, methodLogits } from '../train/evaluate';
 import { FeatureCache, featureInputs } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
 import { setLearnables } from '../train/learnable-values';
-import type { TaskData } from '../train/task-data';
+import { type TaskData, withTaskIds } from '../train/task-data';
 import { modelMissing, testClip } from '../train/testing';
 import { TrainingControl } from '../train/training-control';
 import {
@@ -16,7 +16,6 @@ import {
   type MultitaskRun,
   trainMultitask,
 } from './multitask-trainer';
-import { withTaskIds } from './task-union';
 import { packTask } from './testing';
 
 /** Everything but the wall-clock time. */

@@ -4,7 +4,8 @@ import { Tape } from '../engine/tape';
 import { cpu } from '../engine/testing/backends';
 import { evaluationReport } from '../train/evaluate';
 import type { TaskData } from '../train/task-data';
-import { TaskUnion, withTaskIds } from './task-union';
+import { withTaskIds } from '../train/task-data';
+import { TaskUnion } from './task-union';
 
 const image = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
 const task = (name: string, classes: string[]): TaskData => ({

@@ -4,28 +4,16 @@
  * and tagged with its task. A sample's loss and its prediction only ever involve its own task's classes:
  * the class mask leaves the others out of its softmax, and `taskLogits` keeps only its task's columns.
  *
- * Image ids get the task's name in front, so caches keyed by id (the feature cache) never confuse two tasks'
- * images that share a file name (every pack has a train/<class>/000.png).
+ * Image ids get the task's name in front (task-data.ts taskImageId), as in single-task runs.
  */
 import type { Matrix } from '../clip/zero-shot';
 import type { MethodTask } from '../methods/method';
 import { type ClassRange, taskClassMask, taskClassRanges, unionClassNames } from '../methods/method-tasks';
-import type { LabelledExample, TaskData } from '../train/task-data';
+import { type LabelledExample, type TaskData, taskImageId } from '../train/task-data';
 
 /** An example of one of the tasks, its label an index into the union. */
 export interface TaskExample extends LabelledExample {
   task: number;
-}
-
-/** The id of a task's image wherever several tasks' images meet. */
-export function taskImageId(task: string, id: string): string {
-  return `${task}/${id}`;
-}
-
-/** The task with every image id prefixed by its name. */
-export function withTaskIds(task: TaskData): TaskData {
-  const rename = (e: LabelledExample) => ({ ...e, id: taskImageId(task.name, e.id) });
-  return { ...task, train: task.train.map(rename), test: task.test.map(rename) };
 }
 
 export class TaskUnion {

@@ -16,10 +16,9 @@ import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
 import { setLearnables } from '../train/learnable-values';
 import { methodInputs } from '../train/method-inputs';
-import type { TaskData } from '../train/task-data';
+import { type TaskData, withTaskIds } from '../train/task-data';
 import { resolveConfig, type TrainingConfig, type TrainingEvent, trainRun } from '../train/trainer';
 import { TrainingControl } from '../train/training-control';
-import { withTaskIds } from './task-union';
 import type { TransferMatrix } from './transfer-matrix';
 import {
   checkResumable,

@@ -4,6 +4,7 @@ import { GpuDeviceLostError } from '../engine/gpu/gpu-errors';
 import { cpu, testGpuBackend } from '../engine/testing/backends';
 import type { MethodId } from '../methods/method';
 import { methodDefinition } from '../methods/registry';
+import { TaskUnion } from '../multitask/task-union';
 import { trainSurvivingDeviceLoss } from '../testing/device-loss';
 import { FeatureCache } from './feature-cache';
 import type { FrozenClip } from './frozen-clip';
@@ -54,6 +55,13 @@ describe.skipIf(modelMissing)('trainer on the CPU backend', () => {
     expect(losses.at(-1)).toBeLessThan(0.8 * (losses[0] as number));
     expect(result.test.top1).toBeGreaterThan(1 / 3);
     expect(result.test.confusion.flat().reduce((a, b) => a + b, 0)).toBe(12);
+  });
+
+  it('keys its images as a multitask run does, so a shared cache encodes each image once', async () => {
+    await trainRun(run());
+    const multitaskIds = new TaskUnion([task]).examples(0, task.test).map((e) => e.id);
+    for (const id of multitaskIds) expect(cache.has(id)).toBe(true);
+    expect(task.test.some((e) => cache.has(e.id))).toBe(false);
   });
 
   it('is bit-for-bit the same for the same seed, and differs for another', async () => {

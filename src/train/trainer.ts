@@ -18,7 +18,7 @@ import type { FrozenClip } from './frozen-clip';
 import type { InputSource } from './inputs';
 import { hostLearnables, readLearnables, trainableParameterCount, writeLearnables } from './learnable-values';
 import { methodInputs } from './method-inputs';
-import type { TaskData } from './task-data';
+import { type TaskData, withTaskIds } from './task-data';
 import { resolveConfig, type TrainingConfig } from './training-config';
 import type { TrainingControl } from './training-control';
 
@@ -135,11 +135,13 @@ function checkResumable(checkpoint: TrainingCheckpoint, run: TrainingRun, config
 /** Trains (or, for zero-shot, only evaluates) one run; resolves with its result, cancelled or not. */
 export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Promise<TrainingResult> {
   const started = performance.now();
-  const { clip, task, method: definition } = run;
+  const { clip, method: definition } = run;
+  // Keyed as every run keys its images (taskImageId), so a session's shared feature cache encodes each once.
+  const task = withTaskIds(run.task);
   const backend = clip.model.backend;
   const emit = hooks.onEvent ?? (() => {});
   if (task.test.length === 0) throw new Error(`task ${task.name} has no test images`);
-  const { novel } = run;
+  const novel = run.novel && withTaskIds(run.novel);
   if (novel) {
     if (!definition.scoresUnseenClasses)
       throw new Error(
