@@ -15,6 +15,7 @@ import {
 } from '../src/sessions/training-session';
 import type { TaskPayload } from '../src/tasks/studio-task';
 import { EventBatcher } from '../src/train/event-batcher';
+import type { ClassSplit } from '../src/train/base-to-novel';
 import type { TaskData } from '../src/train/task-data';
 import type { TrainingConfig } from '../src/train/trainer';
 import { type CurrentModel, currentModel, holdForTraining, rebuildCurrentModel } from './current-model';
@@ -35,6 +36,8 @@ export interface TrainingRunRequest {
   config?: Partial<TrainingConfig>;
   /** A checkpoint the run reported in an earlier session (before a reload): it continues from there. */
   resumeFrom?: SessionCheckpoint;
+  /** Base-to-novel: train on the base half of the task's classes, test on both (src/train/base-to-novel.ts). */
+  classSplit?: ClassSplit;
 }
 
 export interface TrainingRequest {
@@ -79,6 +82,7 @@ async function sessionRuns(request: TrainingRequest): Promise<SessionRun[]> {
       hyperparameters: run.hyperparameters,
       config: run.config,
       resumeFrom: run.resumeFrom,
+      classSplit: run.classSplit,
     })),
   );
 }

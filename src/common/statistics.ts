@@ -5,3 +5,8 @@ export function meanAndStd(values: readonly number[]): { mean: number; std: numb
   const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / n;
   return { mean, std: Math.sqrt(variance) };
 }
+
+/** The harmonic mean of base and novel accuracy, as CoCoOp reports it (base-to-novel); 0 when either is. */
+export function harmonicMean(base: number, novel: number): number {
+  return base + novel === 0 ? 0 : (2 * base * novel) / (base + novel);
+}

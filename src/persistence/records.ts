@@ -6,6 +6,7 @@ import type { RunKind } from '../methods/catalog';
 import type { Hyperparameters, MethodId } from '../methods/method';
 import type { PromptSetSummary } from '../prompts/prompt-set-summary';
 import type { SessionCheckpoint } from '../sessions/training-session';
+import type { ClassSplit } from '../train/base-to-novel';
 import type { TrainingConfig } from '../train/trainer';
 
 /** A prompt set kept in the Library: its JSON document as exported, with what the Library lists. */
@@ -29,7 +30,10 @@ export interface StoredRun {
   seed: number;
   status: 'completed' | 'cancelled' | 'failed';
   error: string | null;
+  /** On the base classes in a base-to-novel run. */
   testAccuracy: number | null;
+  /** Base-to-novel runs: the novel classes and their test accuracy; absent in other runs (and older records). */
+  novel?: { classes: string[]; testAccuracy: number } | null;
   perClassAccuracy: (number | null)[] | null;
   /** Rows: true class, columns: predicted class; null where there is no test split. */
   confusion: number[][] | null;
@@ -70,6 +74,8 @@ export interface StoredSession {
   taskIds: string[];
   tasks: string[];
   shots: number;
+  /** Base-to-novel sessions: how each task's classes were split (absent: the whole task). */
+  classSplit?: ClassSplit;
   runs: StoredSessionRun[];
   createdAt: number;
 }

@@ -8,9 +8,9 @@
  * nor trains, runs once per task.
  */
 
-import { meanAndStd } from '../common/statistics';
+import { harmonicMean, meanAndStd } from '../common/statistics';
 import type { MethodDefinition, MethodId } from '../methods/method';
-import { type ClassSplit, harmonicMean, splitBaseNovel } from '../train/base-to-novel';
+import { type ClassSplit, splitBaseNovel } from '../train/base-to-novel';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
 import type { TaskData } from '../train/task-data';
@@ -120,7 +120,7 @@ function gridCell(result: TrainingResult): GridCell {
     shots: result.shots,
     seed: result.seed,
     testAccuracy: result.test.top1,
-    novelAccuracy: result.novel?.top1 ?? null,
+    novelAccuracy: result.novel?.test.top1 ?? null,
     validationAccuracy: result.best?.valAccuracy ?? null,
     keptEpoch: result.best ? result.best.epoch + 1 : null,
     epochs: result.epochsRun,

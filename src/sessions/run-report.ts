@@ -24,6 +24,8 @@ export interface RunReport {
   epochsRun: number;
   /** The kept epoch's accuracy on the held-out shots; null without validation. */
   validationAccuracy: number | null;
+  /** Base-to-novel runs: the novel classes and their test accuracy (`classes` are then the base ones). */
+  novel: { classes: string[]; testAccuracy: number } | null;
   /**
    * The prompt-studio.prompts document and what the Library lists of it; null for SoftCPT, whose prompts
    * exist only for its group of tasks.
@@ -60,6 +62,7 @@ export async function runReport(
     seconds: result.seconds,
     epochsRun: result.epochsRun,
     validationAccuracy: result.best?.valAccuracy ?? null,
+    novel: result.novel ? { classes: result.novel.classes, testAccuracy: result.novel.test.top1 } : null,
     promptSet: set && { json: serializePromptSet(set), summary: labelled(promptSetSummary(set), multitask) },
   };
 }

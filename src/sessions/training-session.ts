@@ -24,6 +24,7 @@ import {
   trainMultitask,
 } from '../multitask/multitask-trainer';
 import { type MvlptCheckpoint, type MvlptStage, runMvlpt } from '../multitask/mvlpt';
+import { type ClassSplit, splitBaseNovel } from '../train/base-to-novel';
 import { FeatureCache } from '../train/feature-cache';
 import type { FrozenClip } from '../train/frozen-clip';
 import type { TaskData } from '../train/task-data';
@@ -50,6 +51,8 @@ export interface SessionRun {
   config?: Partial<TrainingConfig>;
   /** A checkpoint this run reported in an earlier session of the same settings: it continues from there. */
   resumeFrom?: SessionCheckpoint;
+  /** Base-to-novel (train/base-to-novel.ts): one-task runs train on the base classes, tested on both halves. */
+  classSplit?: ClassSplit;
 }
 
 /**
@@ -160,6 +163,8 @@ export class TrainingSession {
         throw new Error(`${run.method.title} as a multitask run needs at least two tasks`);
       if (run.kind === 'single' && run.method.requiresTasks)
         throw new Error(`${run.method.title} trains several tasks together: pick at least two tasks`);
+      if (run.classSplit && run.kind !== 'single')
+        throw new Error(`${run.method.title} as a multitask run has no base-to-novel evaluation yet`);
       this.states.set(run.runId, {
         run,
         control: new TrainingControl(),
@@ -287,8 +292,9 @@ export class TrainingSession {
       this.emit({ runId: run.runId, type: 'checkpoint', checkpoint: state.saved });
     };
     if (run.kind === 'single') {
+      const halves = run.classSplit && splitBaseNovel(first, run.classSplit);
       const result = await trainRun(
-        { ...common, task: first },
+        { ...common, task: halves ? halves.base : first, novel: halves?.novel },
         {
           control,
           resumeFrom: resumeFrom?.kind === 'single' ? resumeFrom.checkpoint : undefined,

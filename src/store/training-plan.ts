@@ -4,7 +4,7 @@
  * (one per method and seed), the worker's updates folded into the runs, and the results table's rows.
  */
 import type { RunReport, TrainingUpdate } from '../../workers/training-api';
-import { meanAndStd } from '../common/statistics';
+import { harmonicMean, meanAndStd } from '../common/statistics';
 import { METHOD_CATALOG, type MethodEntry, type RunKind } from '../methods/catalog';
 import type { HyperValue, MethodId } from '../methods/method';
 import type { StoredRun } from '../persistence/records';
@@ -94,14 +94,34 @@ export interface PlannedRun {
   seed: number;
 }
 
-/** One run per chosen method and seed, seeds inner, so a method's seeds sit together. */
+/**
+ * One run per chosen method and seed, seeds inner, so a method's seeds sit together. `baseToNovel`: only
+ * one-task methods that can score classes they never trained on.
+ */
 export function planRuns(
   choices: readonly MethodChoice[],
   seeds: readonly number[],
   taskCount: number,
   newId: () => string,
+  baseToNovel = false,
 ): PlannedRun[] {
   if (choices.length === 0) throw new Error('pick at least one method');
+  if (baseToNovel) {
+    const perClass = choices.filter(
+      (c) => !METHOD_CATALOG.find((e) => e.id === c.method)?.scoresUnseenClasses,
+    );
+    if (perClass.length > 0)
+      throw new Error(
+        `${perClass.map((c) => c.title).join(', ')}: its weights are per class, so it cannot score the novel ` +
+          'classes; untick it or turn base-to-novel off',
+      );
+    const multitask = choices.filter((c) => c.kind !== 'single');
+    if (multitask.length > 0)
+      throw new Error(
+        `${multitask.map((c) => c.title).join(', ')}: base-to-novel runs one task at a time; untick it or ` +
+          'turn base-to-novel off',
+      );
+  }
   const multitask = choices.filter((c) => c.kind !== 'single');
   if (taskCount < 1) throw new Error('pick a task to train on');
   if (multitask.length > 0 && taskCount < 2) {
@@ -222,6 +242,7 @@ export function storedRun(run: LiveRun, sessionId: string, promptSetId: string |
     status: run.status === 'completed' || run.status === 'cancelled' ? run.status : 'failed',
     error: run.error,
     testAccuracy: report?.testAccuracy ?? null,
+    novel: report?.novel ?? null,
     perClassAccuracy: report?.perClassAccuracy ?? null,
     confusion: report?.confusion ?? null,
     classes: report?.classes ?? [],
@@ -241,7 +262,10 @@ export interface ResultRow {
   task: string;
   shots: number;
   seeds: number[];
+  /** On the base classes in base-to-novel rows. */
   testAccuracy: { mean: number; std: number };
+  /** Base-to-novel rows: novel accuracy and the harmonic mean of base and novel, over the seeds. */
+  novel: { classes: string[]; accuracy: Spread; harmonicMean: Spread } | null;
   trainableParameters: number;
   /** Mean seconds per run. */
   seconds: number;
@@ -256,7 +280,7 @@ export function resultRows(runs: readonly StoredRun[]): ResultRow[] {
   const groups = new Map<string, StoredRun[]>();
   for (const run of runs) {
     if (run.testAccuracy === null) continue;
-    const key = `${choiceOfRun(run).id}|${run.shots}|${run.tasks.join('+')}`;
+    const key = `${choiceOfRun(run).id}|${run.shots}|${run.tasks.join('+')}|${run.novel ? 'base-to-novel' : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
   const order = (row: ResultRow) => METHOD_CHOICES.indexOf(row.choice);
@@ -270,6 +294,7 @@ export function resultRows(runs: readonly StoredRun[]): ResultRow[] {
         shots: first.shots,
         seeds: group.map((r) => r.seed).sort((a, b) => a - b),
         testAccuracy: meanAndStd(group.map((r) => r.testAccuracy as number)),
+        novel: novelSpread(group),
         trainableParameters: first.trainableParameters,
         seconds: group.reduce((s, r) => s + r.seconds, 0) / group.length,
         cancelled: group.filter((r) => r.status === 'cancelled').length,
@@ -278,6 +303,20 @@ export function resultRows(runs: readonly StoredRun[]): ResultRow[] {
       };
     })
     .sort((a, b) => order(a) - order(b) || a.shots - b.shots);
+}
+
+type Spread = { mean: number; std: number };
+
+/** A base-to-novel group's novel accuracy and harmonic mean (per seed, then mean ± std); null otherwise. */
+function novelSpread(group: readonly StoredRun[]): ResultRow['novel'] {
+  const novel = group.flatMap((r) => (r.novel ? [r.novel.testAccuracy] : []));
+  const first = group[0]?.novel;
+  if (!first || novel.length !== group.length) return null;
+  return {
+    classes: first.classes,
+    accuracy: meanAndStd(novel),
+    harmonicMean: meanAndStd(group.map((r, i) => harmonicMean(r.testAccuracy as number, novel[i] as number))),
+  };
 }
 
 /** Element-wise sum; null for none. */

@@ -2,7 +2,8 @@
  * CoCoOp's base-to-novel protocol (Zhou et al., CVPR 2022, §4.1): a task's classes are split in two, a
  * method learns on the base half's few-shot images only, and is tested on each half separately, with
  * that half's own class names, so novel accuracy measures what the learnt prompt does to classes it never
- * saw. The harmonic mean of the two is the headline figure: it is high only when both are.
+ * saw. The harmonic mean of the two (common/statistics.ts) is the headline figure: it is high only when
+ * both are.
  */
 import { stream } from './seeds';
 import type { LabelledExample, TaskData } from './task-data';
@@ -57,9 +58,4 @@ export function splitBaseNovel(task: TaskData, split: ClassSplit = 'first-half')
   const isBase = new Set(base);
   const novel = task.classes.map((_, i) => i).filter((i) => !isBase.has(i));
   return { base: subset(task, base, true), novel: subset(task, novel, false) };
-}
-
-/** The harmonic mean of base and novel accuracy, as CoCoOp reports it; 0 when either is. */
-export function harmonicMean(base: number, novel: number): number {
-  return base + novel === 0 ? 0 : (2 * base * novel) / (base + novel);
 }

@@ -113,8 +113,8 @@ export interface TrainingResult {
   best: BestEpoch | null;
   history: EpochRecord[];
   test: EvaluationReport;
-  /** Base-to-novel runs only: the kept weights on the novel classes' test images. */
-  novel?: EvaluationReport;
+  /** Base-to-novel runs only: the novel classes, and the kept weights on their test images. */
+  novel?: { classes: string[]; test: EvaluationReport };
   /** The kept weights under their reference names: what a prompt set exports. */
   learnables: Record<string, HostTensor>;
   seconds: number;
@@ -189,7 +189,7 @@ export async function trainRun(run: TrainingRun, hooks: TrainingHooks = {}): Pro
       best: training.best,
       history: training.history,
       test,
-      ...(novelTest && { novel: novelTest }),
+      ...(novel && novelTest && { novel: { classes: [...novel.classes], test: novelTest } }),
       learnables: hostLearnables(method, kept),
       seconds: (performance.now() - started) / 1000,
     };

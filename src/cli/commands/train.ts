@@ -1,8 +1,8 @@
-import { meanAndStd } from '../../common/statistics';
+import { harmonicMean, meanAndStd } from '../../common/statistics';
 import type { MethodId } from '../../methods/method';
 import { methodDefinitions } from '../../methods/registry';
 import { promptSetFromResult } from '../../prompts/prompt-set';
-import { harmonicMean, splitBaseNovel } from '../../train/base-to-novel';
+import { splitBaseNovel } from '../../train/base-to-novel';
 import { FeatureCache } from '../../train/feature-cache';
 import { sampleFewShot } from '../../train/few-shot';
 import { trainSeeds } from '../../train/train-seeds';
@@ -100,7 +100,7 @@ export async function train(args: ParsedArgs): Promise<number> {
     shots,
     seeds,
     testAccuracy: result.testAccuracy,
-    baseToNovel: halves && baseToNovelFigures(result.runs, halves.novel.classes),
+    baseToNovel: halves && baseToNovelFigures(result.runs),
     trainableParameters: result.runs[0]?.trainableParameters ?? 0,
     seconds,
     runs: result.runs.map(({ learnables: _, ...run }) => run),
@@ -142,10 +142,10 @@ function progressPrinter(seedCount: number): (seed: number, event: TrainingEvent
 }
 
 /** Base-to-novel: the novel classes, and base, novel and harmonic-mean accuracy mean ± std over the seeds. */
-function baseToNovelFigures(runs: readonly TrainingResult[], novelClasses: readonly string[]) {
-  const novel = runs.map((r) => r.novel?.top1 ?? 0);
+function baseToNovelFigures(runs: readonly TrainingResult[]) {
+  const novel = runs.map((r) => r.novel?.test.top1 ?? 0);
   return {
-    novelClasses: [...novelClasses],
+    novelClasses: runs[0]?.novel?.classes ?? [],
     base: meanAndStd(runs.map((r) => r.test.top1)),
     novel: meanAndStd(novel),
     harmonicMean: meanAndStd(runs.map((r, i) => harmonicMean(r.test.top1, novel[i] as number))),
@@ -191,8 +191,8 @@ function baseToNovelReport(
   written: readonly string[],
 ): string {
   const first = runs[0] as TrainingResult;
-  const novelCount = first.novel?.perClass.length ?? 0;
-  const figures = baseToNovelFigures(runs, []);
+  const novelCount = first.novel?.classes.length ?? 0;
+  const figures = baseToNovelFigures(runs);
   const spread = (s: { mean: number; std: number }) => `${percent(s.mean)} ± ${percent(s.std)}`;
   return [
     `${first.method} on ${first.task}, base-to-novel: trained on the ${first.classes.length} base classes ` +
@@ -203,8 +203,8 @@ function baseToNovelReport(
       runs.map((r) => [
         String(r.seed),
         percent(r.test.top1),
-        percent(r.novel?.top1),
-        percent(harmonicMean(r.test.top1, r.novel?.top1 ?? 0)),
+        percent(r.novel?.test.top1),
+        percent(harmonicMean(r.test.top1, r.novel?.test.top1 ?? 0)),
         percent(r.best?.valAccuracy),
         r.best ? String(r.best.epoch + 1) : r.epochsRun ? 'last' : '-',
         formatDuration(r.seconds),

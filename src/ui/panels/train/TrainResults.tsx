@@ -139,6 +139,13 @@ const Results = memo(function Results({ rows }: { rows: readonly ResultRow[] }) 
 });
 
 function ResultsTable({ rows }: { rows: readonly ResultRow[] }) {
+  const baseToNovel = rows.some((row) => row.novel);
+  const spread = (s: { mean: number; std: number }, seeds: number) => (
+    <>
+      {percent(s.mean)}
+      {seeds > 1 && <> ± {percent(s.std)}</>}
+    </>
+  );
   return (
     <div className="table-scroll">
       <table className="data-table results-table">
@@ -153,8 +160,18 @@ function ResultsTable({ rows }: { rows: readonly ResultRow[] }) {
               Seeds
             </th>
             <th scope="col" className="numeric">
-              Test accuracy
+              {baseToNovel ? 'Base' : 'Test accuracy'}
             </th>
+            {baseToNovel && (
+              <>
+                <th scope="col" className="numeric">
+                  Novel
+                </th>
+                <th scope="col" className="numeric">
+                  <abbr title="harmonic mean of base and novel accuracy">HM</abbr>
+                </th>
+              </>
+            )}
             <th scope="col" className="numeric">
               Trainable parameters
             </th>
@@ -175,13 +192,27 @@ function ResultsTable({ rows }: { rows: readonly ResultRow[] }) {
                 {row.choice.title}
                 {row.cancelled > 0 && <span className="sub">{row.cancelled} cancelled early</span>}
               </th>
-              <td>{row.task}</td>
+              <td>
+                {row.task}
+                {row.novel && (
+                  <span className="sub">
+                    base {row.classes.join(', ')}; novel {row.novel.classes.join(', ')}
+                  </span>
+                )}
+              </td>
               <td className="numeric">{row.shots}</td>
               <td className="numeric">{row.seeds.join(', ')}</td>
-              <td className="numeric">
-                {percent(row.testAccuracy.mean)}
-                {row.seeds.length > 1 && <> ± {percent(row.testAccuracy.std)}</>}
-              </td>
+              <td className="numeric">{spread(row.testAccuracy, row.seeds.length)}</td>
+              {baseToNovel && (
+                <>
+                  <td className="numeric" data-testid="novel-accuracy">
+                    {row.novel ? spread(row.novel.accuracy, row.seeds.length) : 'n/a'}
+                  </td>
+                  <td className="numeric" data-testid="harmonic-mean">
+                    {row.novel ? spread(row.novel.harmonicMean, row.seeds.length) : 'n/a'}
+                  </td>
+                </>
+              )}
               <td className="numeric">{count(row.trainableParameters)}</td>
               <td className="numeric">{duration(row.seconds)}</td>
             </tr>
