@@ -38,3 +38,15 @@ export function numberOption(args: ParsedArgs, name: string, fallback: number): 
   if (raw === true || !Number.isFinite(value)) throw new UsageError(`--${name} needs a number`);
   return value;
 }
+
+export function stringOption(args: ParsedArgs, name: string): string | undefined {
+  const value = args.options.get(name);
+  if (value === true) throw new UsageError(`--${name} needs a value`);
+  return value;
+}
+
+export function requiredOption(args: ParsedArgs, name: string, what: string): string {
+  const value = stringOption(args, name);
+  if (value === undefined) throw new UsageError(`--${name} ${what} is required`);
+  return value;
+}

@@ -9,8 +9,7 @@
 import type { GpuAdapterSummary } from '../engine/gpu/gpu-backend';
 import { nodeWebGpu } from '../engine/gpu/node-webgpu';
 import { BACKEND_CHOICES, type ChosenBackend, openBackend } from '../engine/open-backend';
-import { type ParsedArgs, UsageError } from './args';
-import { stringOption } from './studio-inputs';
+import { type ParsedArgs, stringOption, UsageError } from './args';
 
 export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 

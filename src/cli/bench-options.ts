@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import type { MethodDefinition, MethodId } from '../methods/method';
 import { methodDefinitions } from '../methods/registry';
 import { parseTaskIndex, type TaskInfo } from '../tasks/task-index';
-import { type ParsedArgs, UsageError } from './args';
-import { stringOption } from './studio-inputs';
+import { type ParsedArgs, stringOption, UsageError } from './args';
 
 export const SHIPPED_TASKS_DIR = new URL('../../public/tasks/', import.meta.url).pathname;
 

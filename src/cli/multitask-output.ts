@@ -7,8 +7,8 @@ import type { MethodDefinition, MethodId } from '../methods/method';
 import { methodDefinitions } from '../methods/registry';
 import type { MultitaskEvent, MultitaskResult } from '../multitask/multitask-trainer';
 import type { TaskData } from '../train/task-data';
-import { type ParsedArgs, UsageError } from './args';
-import { readTask, requiredOption } from './studio-inputs';
+import { type ParsedArgs, requiredOption, UsageError } from './args';
+import { readTask } from './studio-inputs';
 import { formatDuration, percent } from './training-options';
 
 /** MVLPT's names: its VPT is VPT-deep (the variant its tables report). */

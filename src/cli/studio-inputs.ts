@@ -12,7 +12,7 @@ import { promptSetTextOfSafetensors } from '../prompts/safetensors-export';
 import { readImageFolder, type SkippedFile } from '../tasks/image-folder';
 import { type FrozenClip, loadFrozenClip } from '../train/frozen-clip';
 import type { InputImage, LabelledExample, TaskData } from '../train/task-data';
-import { type ParsedArgs, UsageError } from './args';
+import { type ParsedArgs, stringOption, UsageError } from './args';
 import { loadModel } from './commands/zero-shot';
 import { openCommandBackend } from './engine-backend';
 
@@ -29,18 +29,6 @@ export async function openModel(
   const files = await loadModel(spec);
   const identity = await modelIdentity(files, spec);
   return { clip: loadFrozenClip(files, await openCommandBackend(args)), identity };
-}
-
-export function stringOption(args: ParsedArgs, name: string): string | undefined {
-  const value = args.options.get(name);
-  if (value === true) throw new UsageError(`--${name} needs a value`);
-  return value;
-}
-
-export function requiredOption(args: ParsedArgs, name: string, what: string): string {
-  const value = stringOption(args, name);
-  if (value === undefined) throw new UsageError(`--${name} ${what} is required`);
-  return value;
 }
 
 export interface ReadTask {

@@ -2,8 +2,7 @@
 import type { Hyperparameters, HyperValue } from '../methods/method';
 import type { ClassSplit } from '../train/base-to-novel';
 import type { TrainingConfig } from '../train/trainer';
-import { numberOption, type ParsedArgs, UsageError } from './args';
-import { stringOption } from './studio-inputs';
+import { numberOption, type ParsedArgs, stringOption, UsageError } from './args';
 
 export const percent = (x: number | null | undefined) =>
   x === null || x === undefined ? '-' : (100 * x).toFixed(1);

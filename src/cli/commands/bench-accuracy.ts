@@ -29,11 +29,12 @@ import type { ClassSplit } from '../../train/base-to-novel';
 import { loadFrozenClip } from '../../train/frozen-clip';
 import type { TaskData } from '../../train/task-data';
 import type { ParsedArgs } from '../args';
+import { stringOption } from '../args';
 import { adapterName, backendChoice, openChosenBackend } from '../backend-choice';
 import { chooseMethods, chooseTasks, countsOption, readTaskIndex, SHIPPED_TASKS_DIR } from '../bench-options';
 import { jobsOption, passedOptions, runJsonJobs } from '../child-jobs';
 import { emit, table } from '../output';
-import { readTask, stringOption } from '../studio-inputs';
+import { readTask } from '../studio-inputs';
 import { formatDuration, trainingOverrides } from '../training-options';
 import { loadModel } from './zero-shot';
 

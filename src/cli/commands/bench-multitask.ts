@@ -24,12 +24,12 @@ import {
 } from '../../sessions/multitask-bench';
 import { loadFrozenClip } from '../../train/frozen-clip';
 import type { TaskData } from '../../train/task-data';
-import { numberOption, type ParsedArgs, UsageError } from '../args';
+import { numberOption, type ParsedArgs, stringOption, UsageError } from '../args';
 import { adapterName, backendChoice, openChosenBackend } from '../backend-choice';
 import { countsOption, readTaskIndex, SHIPPED_TASKS_DIR } from '../bench-options';
 import { jobsOption, passedOptions, runJsonJobs } from '../child-jobs';
 import { emit, table } from '../output';
-import { readTask, stringOption } from '../studio-inputs';
+import { readTask } from '../studio-inputs';
 import { formatDuration, trainingOverrides } from '../training-options';
 import { loadModel } from './zero-shot';
 

@@ -25,11 +25,10 @@ import { loadFrozenClip } from '../../train/frozen-clip';
 import type { InputSource } from '../../train/inputs';
 import { trainableParameterCount } from '../../train/learnable-values';
 import type { LabelledExample } from '../../train/task-data';
-import { numberOption, type ParsedArgs, UsageError } from '../args';
+import { numberOption, type ParsedArgs, stringOption, UsageError } from '../args';
 import { adapterName, backendChoice, openChosenBackend } from '../backend-choice';
 import { chooseMethods, readTaskIndex, SHIPPED_TASKS_DIR } from '../bench-options';
 import { emit, formatBytes, table } from '../output';
-import { stringOption } from '../studio-inputs';
 import { timeCalls } from '../timing';
 import { loadModel } from './zero-shot';
 

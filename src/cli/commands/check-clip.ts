@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import { checkClipParity, PARITY_FIXTURE } from '../../clip/parity';
 import { readModelDir } from '../../clip/sources/node-dir';
 import type { ParsedArgs } from '../args';
+import { stringOption } from '../args';
 import { openCommandBackend } from '../engine-backend';
 import { emit, formatError, table } from '../output';
-import { stringOption } from '../studio-inputs';
 
 const EMBEDDED_MODEL_DIR = new URL('../../../models/tiny-clip/', import.meta.url).pathname;
 

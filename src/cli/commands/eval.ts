@@ -2,8 +2,9 @@
 import { PromptSetPredictor } from '../../prompts/predict';
 import { checkModel } from '../../prompts/prompt-set';
 import type { ParsedArgs } from '../args';
+import { requiredOption } from '../args';
 import { emit, table } from '../output';
-import { openModel, readPromptSetFile, readTask, requiredOption } from '../studio-inputs';
+import { openModel, readPromptSetFile, readTask } from '../studio-inputs';
 
 const percent = (x: number | null | undefined) =>
   x === null || x === undefined ? '-' : (100 * x).toFixed(1);

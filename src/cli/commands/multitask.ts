@@ -31,10 +31,10 @@ import type { FrozenClip } from '../../train/frozen-clip';
 import type { TaskData } from '../../train/task-data';
 import type { TrainingConfig } from '../../train/trainer';
 import { TrainingControl } from '../../train/training-control';
-import { numberOption, type ParsedArgs, UsageError } from '../args';
+import { numberOption, type ParsedArgs, requiredOption, stringOption, UsageError } from '../args';
 import { multitaskProgress, readTaskList, resultSummary } from '../multitask-output';
 import { emit, table } from '../output';
-import { openModel, requiredOption, stringOption } from '../studio-inputs';
+import { openModel } from '../studio-inputs';
 import {
   formatDuration,
   parseHyperparameters,

@@ -1,9 +1,9 @@
 /** `prompt-studio predict`: a saved prompt set's top-k classes for image files. */
 import { PromptSetPredictor } from '../../prompts/predict';
 import { checkModel } from '../../prompts/prompt-set';
-import { numberOption, type ParsedArgs, UsageError } from '../args';
+import { numberOption, type ParsedArgs, requiredOption, UsageError } from '../args';
 import { emit } from '../output';
-import { openModel, readImages, readPromptSetFile, requiredOption } from '../studio-inputs';
+import { openModel, readImages, readPromptSetFile } from '../studio-inputs';
 
 export async function predict(args: ParsedArgs): Promise<number> {
   const promptsPath = requiredOption(args, 'prompts', 'FILE (a prompt set from train --out)');

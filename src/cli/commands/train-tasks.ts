@@ -13,11 +13,11 @@ import { type MultitaskResult, trainMultitask } from '../../multitask/multitask-
 import { promptSetsFromMultitask } from '../../sessions/multitask-prompt-sets';
 import { FeatureCache } from '../../train/feature-cache';
 import { TrainingControl } from '../../train/training-control';
-import { numberOption, type ParsedArgs, UsageError } from '../args';
+import { numberOption, type ParsedArgs, stringOption, UsageError } from '../args';
 import { multitaskProgress, readTaskList, resultSummary, trainableMethod } from '../multitask-output';
 import { emit, table } from '../output';
 import { suffixedPath, writePromptSet } from '../prompt-set-files';
-import { openModel, stringOption } from '../studio-inputs';
+import { openModel } from '../studio-inputs';
 import {
   formatDuration,
   parseHyperparameters,

@@ -8,10 +8,10 @@ import { sampleFewShot } from '../../train/few-shot';
 import { trainSeeds } from '../../train/train-seeds';
 import type { TrainingEvent, TrainingResult } from '../../train/trainer';
 import { TrainingControl } from '../../train/training-control';
-import { numberOption, type ParsedArgs, UsageError } from '../args';
+import { numberOption, type ParsedArgs, requiredOption, stringOption, UsageError } from '../args';
 import { emit, table } from '../output';
 import { suffixedPath, writePromptSet } from '../prompt-set-files';
-import { openModel, readTask, requiredOption, stringOption } from '../studio-inputs';
+import { openModel, readTask } from '../studio-inputs';
 import {
   classSplitOption,
   formatDuration,

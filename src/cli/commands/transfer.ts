@@ -22,10 +22,10 @@ import {
 import { runTransfer, type TransferEvent } from '../../multitask/transfer-run';
 import { parseTransferState, serializeTransferState } from '../../multitask/transfer-state';
 import { TrainingControl } from '../../train/training-control';
-import { numberOption, type ParsedArgs, UsageError } from '../args';
+import { numberOption, type ParsedArgs, requiredOption, stringOption, UsageError } from '../args';
 import { readTaskList, trainableMethod } from '../multitask-output';
 import { emit, table } from '../output';
-import { openModel, requiredOption, stringOption } from '../studio-inputs';
+import { openModel } from '../studio-inputs';
 import { formatDuration, parseHyperparameters, percent, trainingOverrides } from '../training-options';
 import { cancelOnInterrupt } from './train-tasks';
 
