@@ -51,7 +51,6 @@ const TYPE_CYCLES_TO_BREAK: readonly (readonly [string, string])[] = [
 /** Upward imports still to remove: test helpers in product folders (they go to src/testing/), a DOM click. */
 const UPWARD_TO_REMOVE: readonly string[] = [
   'src/multitask/testing.ts → src/cli/studio-inputs.ts',
-  'src/store/library-slice.ts → src/ui/save-file.ts',
   'src/train/testing.ts → src/cli/studio-inputs.ts',
   'src/train/testing.ts → src/prompts/model-identity.ts',
 ];

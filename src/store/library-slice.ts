@@ -1,9 +1,9 @@
 import type { StateCreator } from 'zustand';
+import { fileStem } from '../common/file-stem';
 import { messageOf } from '../common/message-of';
 import type { StoredPromptSet, StoredRun } from '../persistence/records';
 import { deleteAll, getAll, put } from '../persistence/studio-db';
 import type { ContextWords } from '../prompts/text-contexts';
-import { fileStem, saveFile } from '../ui/save-file';
 import { engineClient } from '../worker-client/engine-client';
 import type { StudioState } from './studio-store';
 
@@ -39,6 +39,12 @@ export interface LibraryState {
   words: Record<string, ContextWordsState>;
 }
 
+/** A file made for the user to take away: the panel hands it to the browser's downloads. */
+export interface ExportedFile {
+  blob: Blob;
+  name: string;
+}
+
 export interface LibrarySlice {
   library: LibraryState;
   /** Reads the prompt sets and runs from IndexedDB again: other panels store theirs there. */
@@ -46,8 +52,10 @@ export interface LibrarySlice {
   /** Each file is checked by the engine against the loaded model; a refused file changes nothing stored. */
   importPromptSets(files: readonly File[]): Promise<void>;
   deletePromptSet(id: string): Promise<void>;
-  exportPromptSetJson(id: string): void;
-  exportPromptSetSafetensors(id: string): Promise<void>;
+  /** The set as a file for the page to save; null if it is gone. */
+  exportPromptSetJson(id: string): ExportedFile | null;
+  /** The set as .safetensors for the page to save; null if it is gone or could not be made (actionError says why). */
+  exportPromptSetSafetensors(id: string): Promise<ExportedFile | null>;
   /** Shows the set's nearest words (computed once), or hides them. */
   toggleNearestWords(id: string): Promise<void>;
 }
@@ -129,22 +137,26 @@ export const createLibrarySlice: StateCreator<StudioState, [], [], LibrarySlice>
 
     exportPromptSetJson(id) {
       const record = find(id);
-      if (!record) return;
-      saveFile(new Blob([record.json], { type: 'application/json' }), `${fileStem(record.label)}.json`);
+      if (!record) return null;
+      return {
+        blob: new Blob([record.json], { type: 'application/json' }),
+        name: `${fileStem(record.label)}.json`,
+      };
     },
 
     async exportPromptSetSafetensors(id) {
       const record = find(id);
-      if (!record) return;
+      if (!record) return null;
       try {
         const bytes = await engineClient().call((api) => api.safetensorsFor(record.json));
-        saveFile(
-          new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
-          `${fileStem(record.label)}.safetensors`,
-        );
         update({ actionError: null });
+        return {
+          blob: new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/octet-stream' }),
+          name: `${fileStem(record.label)}.safetensors`,
+        };
       } catch (error) {
         update({ actionError: `${record.label} could not be exported: ${messageOf(error)}` });
+        return null;
       }
     },
 

@@ -11,12 +11,3 @@ export function saveFile(contents: Blob, name: string): void {
   // The download reads the URL after click() returns: revoking it at once can cancel the download.
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
-
-/** "CoOp · counting · 2-shot seed 1" → "coop-counting-2-shot-seed-1", safe as a file name everywhere. */
-export function fileStem(label: string): string {
-  const stem = label
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return stem || 'prompt-set';
-}

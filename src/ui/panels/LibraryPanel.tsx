@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
 import type { StoredPromptSet, StoredRun } from '../../persistence/records';
 import type { ContextWords } from '../../prompts/text-contexts';
-import { type ContextWordsState, NEAREST_WORDS } from '../../store/library-slice';
+import { type ContextWordsState, type ExportedFile, NEAREST_WORDS } from '../../store/library-slice';
 import { useStudioStore } from '../../store/studio-store';
 import { FileDropZone } from '../FileDropZone';
 import { asSentence, count, percent } from '../format';
+import { saveFile } from '../save-file';
 import './LibraryPanel.css';
 
 const dateFormat = new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short' });
@@ -140,6 +141,11 @@ function PromptSetsCard() {
   );
 }
 
+/** The store makes an export's file; the page hands it to the browser's downloads. */
+const save = (file: ExportedFile | null) => {
+  if (file) saveFile(file.blob, file.name);
+};
+
 /** One set's row, and under it its nearest words when open: a tbody each, so the pair stays together. */
 function PromptSetRows({ record }: { record: StoredPromptSet }) {
   const words = useStudioStore((state) => state.library.words[record.id]);
@@ -172,13 +178,13 @@ function PromptSetRows({ record }: { record: StoredPromptSet }) {
         </td>
         <td className="date">{formatDate(record.createdAt)}</td>
         <td className="actions">
-          <button type="button" className="button-secondary" onClick={() => exportJson(record.id)}>
+          <button type="button" className="button-secondary" onClick={() => save(exportJson(record.id))}>
             Export JSON{named}
           </button>
           <button
             type="button"
             className="button-secondary"
-            onClick={() => void exportSafetensors(record.id)}
+            onClick={() => void exportSafetensors(record.id).then(save)}
           >
             Export safetensors{named}
           </button>

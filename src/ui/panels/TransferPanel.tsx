@@ -1,5 +1,6 @@
 import { type FormEvent, useEffect, useId } from 'react';
 import type { TrainingProgress, TransferStep } from '../../../workers/transfer-api';
+import { fileStem } from '../../common/file-stem';
 import { methodEntry } from '../../methods/catalog';
 import type { MethodId } from '../../methods/method';
 import { type GroupSuggestion, matrixCsv } from '../../multitask/transfer-matrix';
@@ -14,7 +15,7 @@ import {
 import { type GroupedRun, groupKey } from '../../store/transfer-slice';
 import { TransferHeatmap } from '../charts/TransferHeatmap';
 import { percent } from '../format';
-import { fileStem, saveFile } from '../save-file';
+import { saveFile } from '../save-file';
 import { CellDetails } from './transfer/CellDetails';
 import { cellDetail } from './transfer/cell-detail';
 import './TransferPanel.css';
