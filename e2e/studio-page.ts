@@ -27,6 +27,24 @@ export async function dropFile(page: Page, target: Locator, name: string, type: 
   await target.dispatchEvent('drop', { dataTransfer });
 }
 
+/** Drops files on an element as a browser does: a DataTransfer with File objects, then dragover and drop. */
+export async function dropFiles(target: Locator, files: { name: string; type: string; bytes: Buffer }[]) {
+  const page = target.page();
+  const dataTransfer = await page.evaluateHandle(
+    (entries) => {
+      const transfer = new DataTransfer();
+      for (const { name, type, base64 } of entries) {
+        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+        transfer.items.add(new File([bytes], name, { type }));
+      }
+      return transfer;
+    },
+    files.map(({ name, type, bytes }) => ({ name, type, base64: bytes.toString('base64') })),
+  );
+  await target.dispatchEvent('dragover', { dataTransfer });
+  await target.dispatchEvent('drop', { dataTransfer });
+}
+
 export async function importPromptSets(page: Page, files: { name: string; text: string }[]): Promise<void> {
   await openPanel(page, 'Library');
   await expect(page.getByRole('button', { name: 'Import JSON…' })).toBeEnabled({ timeout: 60_000 });

@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, type Locator, type Page, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { artifact, expectNamedControls, openPanel } from './studio-page';
+import { artifact, dropFiles, expectNamedControls, openPanel } from './studio-page';
 
 /** A small PNG of one colour, with a stripe so the thumbnails are not all alike. */
 function png(red: number, green: number, blue: number, size = 24): Buffer {
@@ -36,24 +36,6 @@ async function writePetsFolder(root: string): Promise<string> {
 const classCard = (page: Page, name: string) =>
   page.locator(`[data-testid="class-card"][data-class="${name}"]`);
 const taskItem = (page: Page, name: string) => page.locator(`[data-testid="task-item"][data-task="${name}"]`);
-
-/** Drops files on an element as a browser does: a DataTransfer with File objects, then dragover and drop. */
-async function dropFiles(target: Locator, files: { name: string; type: string; bytes: Buffer }[]) {
-  const page = target.page();
-  const dataTransfer = await page.evaluateHandle(
-    (entries) => {
-      const transfer = new DataTransfer();
-      for (const { name, type, base64 } of entries) {
-        const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-        transfer.items.add(new File([bytes], name, { type }));
-      }
-      return transfer;
-    },
-    files.map(({ name, type, bytes }) => ({ name, type, base64: bytes.toString('base64') })),
-  );
-  await target.dispatchEvent('dragover', { dataTransfer });
-  await target.dispatchEvent('drop', { dataTransfer });
-}
 
 async function expectClasses(page: Page, counts: Record<string, [images: number, heldOut: number]>) {
   const cards = page.getByTestId('class-card');

@@ -33,8 +33,8 @@ export class StorageError extends Error {
 function storageError(error: DOMException | Error | null, action: string): StorageError {
   if (error?.name === 'QuotaExceededError')
     return new StorageError(
-      `${action} failed: the browser's storage quota for this page is full. Delete saved runs or tasks in ` +
-        'the Library to make room; nothing stored before was changed.',
+      `${action} failed: the browser's storage quota for this page is full. Delete tasks in the Tasks ` +
+        'panel, or prompt sets in the Library, to make room; nothing stored before was changed.',
     );
   return new StorageError(
     `${action} failed: ${error?.message ?? 'unknown storage error'}; nothing stored before was changed.`,

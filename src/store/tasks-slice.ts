@@ -330,6 +330,8 @@ export const createTasksSlice: StateCreator<StudioState, [], [], TasksSlice> = (
       await act('deleting the task', async () => {
         const task = taskById(taskId);
         const images = imagesOf(taskId).map((i) => i.id);
+        // Its runs stop first, so that none finishes and saves a result for a task that is gone.
+        await get().cancelRunsOnTask(task.name);
         await deleteAll({ tasks: [taskId], images }, `deleting ${task.name}`);
         const { list, images: all, imageCounts: totals, testCounts, selectedId } = state();
         const rest = list.filter((t) => t.id !== taskId);

@@ -13,9 +13,11 @@ import type {
 } from '../persistence/records';
 import { deleteAll, getAll, put, writeAll } from '../persistence/studio-db';
 import type { SessionCheckpoint } from '../sessions/training-session';
+import type { TaskPayload } from '../tasks/studio-task';
 import type { TrainingConfig } from '../train/trainer';
 import { EngineWorkerLostError, engineClient } from '../worker-client/engine-client';
 import { type InterruptedSession, interruptedSessions } from './interrupted-sessions';
+import { checkHyperparameterRanges, classPools, sessionShots } from './session-checks';
 import type { StudioState } from './studio-store';
 import {
   applyUpdates,
@@ -89,6 +91,8 @@ export interface TrainingSlice {
   /** A run that lost the GPU device, again from its last checkpoint on a fresh device. */
   restartTrainingRun(runId: string): Promise<void>;
   viewTrainingSession(sessionId: string): void;
+  /** Cancels this session's running or paused runs on the task (it is being deleted); none of them is kept. */
+  cancelRunsOnTask(taskName: string): Promise<void>;
   /** An interrupted session's unfinished runs again, each from its last kept checkpoint. */
   resumeInterruptedSession(sessionId: string): Promise<void>;
   /** Forgets an interrupted session's checkpoints; the results of its finished runs stay. */
@@ -148,6 +152,8 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
   const settingsUpdate = (change: Partial<TrainingSettings>) =>
     update({ settings: { ...state().settings, ...change } });
   let historyRead: Promise<void> | null = null;
+  /** Runs cancelled because their task was deleted. */
+  const cancelledWithTask = new Set<string>();
   /**
    * The session's writes in the order the worker reported them: a run's result must land after its last
    * checkpoint, or a late checkpoint would bring back a record its result has deleted.
@@ -183,6 +189,8 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
 
   /** Keeps a run that has ended, with its prompt set, in one transaction. */
   async function keep(run: LiveRun, sessionId: string): Promise<void> {
+    // A run whose task was deleted while it trained leaves no result for a task that no longer exists.
+    if (cancelledWithTask.has(run.id)) return;
     const promptSet = run.report?.promptSet ?? null;
     const promptSetId = promptSet ? crypto.randomUUID() : null;
     const record = storedRun(run, sessionId, promptSetId);
@@ -361,7 +369,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         if (!first) throw new Error('pick a task to train on (the Tasks panel makes them)');
         const choices = settings.choices.map(methodChoice);
         const seeds = settings.seeds.trim() === '' ? [first.seed] : parseSeedList(settings.seeds);
-        const shots = optionalNumber(settings.shots, 'shots', { integer: true, min: 1 }) ?? first.shots;
+        const asked = optionalNumber(settings.shots, 'shots', { integer: true, min: 1 }) ?? first.shots;
         const planned = planRuns(choices, seeds, tasks.length, () => crypto.randomUUID());
         const config = configOverrides(settings);
         const hyperparameters = new Map<string, Hyperparameters>(
@@ -371,7 +379,9 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         if (choices.some((c) => c.kind !== 'single') && new Set(names).size !== names.length) {
           throw new Error('two of the chosen tasks have the same name: rename one in the Tasks panel');
         }
+        await checkHyperparameterRanges(get(), choices, hyperparameters, tasks);
         const payloads = await Promise.all(tasks.map((t) => get().taskPayloadFor(t.id)));
+        const { shots } = sessionShots(asked, first.name, classPools(payloads[0] as TaskPayload));
         // The runs' table and curves are drawn in a task of their own, not in the click's: each stays short.
         await new Promise((resolve) => setTimeout(resolve, 0));
         record = {
@@ -399,7 +409,8 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
           storageError: null,
         });
       } catch (error) {
-        update({ starting: false, error: messageOf(error) });
+        // The last session's rows would read as this one's under the error; its results stay in the history.
+        update({ starting: false, error: messageOf(error), runs: [] });
         return;
       }
       void inOrder(async () => {
@@ -495,6 +506,12 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
 
     viewTrainingSession(sessionId) {
       update({ viewedSessionId: sessionId });
+    },
+
+    async cancelRunsOnTask(taskName) {
+      const doomed = state().runs.filter((r) => !ended(r) && r.tasks.includes(taskName));
+      for (const run of doomed) cancelledWithTask.add(run.id);
+      await Promise.all(doomed.map((run) => control('cancelTraining', run.id)));
     },
   };
 };

@@ -316,6 +316,12 @@ const trainCount = (images: readonly StudioImage[] | undefined) =>
 function TaskHeader({ task }: { task: StudioTask }) {
   const renameTask = useStudioStore((state) => state.renameTask);
   const deleteTask = useStudioStore((state) => state.deleteTask);
+  const training = useStudioStore(
+    (state) =>
+      state.training.runs.filter(
+        (r) => (r.status === 'running' || r.status === 'paused') && r.tasks.includes(task.name),
+      ).length,
+  );
   const [name, setName] = useState<string | null>(null);
   const [confirming, setConfirming] = useState(false);
   const onRename = (event: FormEvent) => {
@@ -355,6 +361,13 @@ function TaskHeader({ task }: { task: StudioTask }) {
         )}
         {confirming ? (
           <>
+            {training > 0 && (
+              <span className="field-error" role="alert" data-testid="delete-training-warning">
+                {shortened(task.name)} is being trained on: deleting it cancels{' '}
+                {training === 1 ? 'that run' : `those ${training} runs`}, and no result of{' '}
+                {training === 1 ? 'it' : 'them'} is kept.
+              </span>
+            )}
             <button
               type="button"
               className="button-danger-solid"
@@ -362,7 +375,9 @@ function TaskHeader({ task }: { task: StudioTask }) {
               autoFocus
               onClick={() => void deleteTask(task.id)}
             >
-              Delete {shortened(task.name)} and all its images
+              {training > 0
+                ? `Cancel ${training === 1 ? 'its training run' : `its ${training} training runs`}, delete ${shortened(task.name)} and all its images`
+                : `Delete ${shortened(task.name)} and all its images`}
             </button>
             <button type="button" className="link-button" onClick={() => setConfirming(false)}>
               Cancel

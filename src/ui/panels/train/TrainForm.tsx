@@ -4,6 +4,7 @@ import { methodEntry } from '../../../methods/catalog';
 import type { TrainingDefaults } from '../../../methods/method';
 import { useStudioStore } from '../../../store/studio-store';
 import { type LiveStatus, METHOD_CHOICES, type MethodChoice } from '../../../store/training-plan';
+import { useHyperparameterProblems, useShotsNote } from './use-session-checks';
 
 /** Tasks, methods and the session's options; starts, pauses, resumes and cancels the whole session. */
 export function TrainForm() {
@@ -74,7 +75,9 @@ const TaskPicker = memo(function TaskPicker() {
                     disabled={disabled}
                     onChange={() => toggle(task.id)}
                   />
-                  {task.name}
+                  <span className="truncated train-task-name" title={task.name}>
+                    {task.name}
+                  </span>
                   <span className="muted"> · {task.classes.length} classes</span>
                   {position === 0 && <span className="task-role">compared on</span>}
                   {position > 0 && <span className="task-role task-role-quiet">also learnt from</span>}
@@ -128,6 +131,7 @@ function recipe(training: TrainingDefaults | null): string {
 function MethodSettings({ choice }: { choice: MethodChoice }) {
   const edits = useStudioStore((state) => state.training.settings.hyperparameters[choice.id]);
   const setValue = useStudioStore((state) => state.setHyperparameter);
+  const problems = useHyperparameterProblems(choice);
   const definition = methodEntry(choice.method);
   const entries = Object.entries(definition.defaults);
   return (
@@ -154,6 +158,7 @@ function MethodSettings({ choice }: { choice: MethodChoice }) {
                 </label>
               );
             }
+            const problem = problems[key];
             return (
               <label key={key} className="hyper-field">
                 <code>{key}</code>
@@ -162,9 +167,15 @@ function MethodSettings({ choice }: { choice: MethodChoice }) {
                   inputMode={typeof fallback === 'number' ? 'decimal' : undefined}
                   value={text}
                   aria-label={label}
+                  aria-invalid={problem !== undefined}
                   spellCheck={false}
                   onChange={(e) => setValue(choice.id, key, e.target.value)}
                 />
+                {problem && (
+                  <span className="field-error" role="alert" data-testid="hyper-problem" data-key={key}>
+                    {problem}
+                  </span>
+                )}
               </label>
             );
           })}
@@ -180,6 +191,7 @@ const SessionOptions = memo(function SessionOptions() {
     state.studioTasks.list.find((t) => t.id === state.training.settings.taskIds[0]),
   );
   const setOptions = useStudioStore((state) => state.setTrainingOptions);
+  const shotsNote = useShotsNote();
   const fields = [
     { key: 'shots', label: 'Shots per class', placeholder: first ? String(first.shots) : 'the task’s' },
     { key: 'seeds', label: 'Seeds', placeholder: first ? String(first.seed) : '1,2,3' },
@@ -209,6 +221,11 @@ const SessionOptions = memo(function SessionOptions() {
           </label>
         ))}
       </div>
+      {shotsNote && (
+        <p className="field-hint" role="status" data-testid="shots-note">
+          {shotsNote}
+        </p>
+      )}
     </fieldset>
   );
 });
