@@ -14,8 +14,8 @@ import {
   TrainingSession,
 } from '../src/sessions/training-session';
 import type { TaskPayload } from '../src/tasks/studio-task';
-import { EventBatcher } from '../src/train/event-batcher';
 import type { ClassSplit } from '../src/train/base-to-novel';
+import { EventBatcher } from '../src/train/event-batcher';
 import type { TaskData } from '../src/train/task-data';
 import type { TrainingConfig } from '../src/train/trainer';
 import { type CurrentModel, currentModel, holdForTraining, rebuildCurrentModel } from './current-model';

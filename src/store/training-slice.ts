@@ -52,6 +52,8 @@ export interface TrainingSettings {
   epochs: string;
   batchSize: string;
   learningRate: string;
+  /** Base-to-novel: train on each task's first half of classes, test on both halves. */
+  baseToNovel: boolean;
 }
 
 export interface TrainingState {
@@ -128,9 +130,9 @@ const ended = (run: LiveRun) => run.status !== 'running' && run.status !== 'paus
 
 /** What the worker's session needs of a run, and what a resume after a reload rebuilds it from. */
 function runRequest(
-  run: StoredSessionRun,
+  run: StoredSession['runs'][number],
   payloads: TrainingRunRequest['tasks'],
-  shots: number,
+  { shots, classSplit }: Pick<StoredSession, 'shots' | 'classSplit'>,
   resumeFrom?: SessionCheckpoint,
 ): TrainingRunRequest {
   return {
@@ -143,6 +145,7 @@ function runRequest(
     hyperparameters: run.hyperparameters,
     config: run.config,
     resumeFrom,
+    classSplit,
   };
 }
 
@@ -297,6 +300,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         epochs: '',
         batchSize: '',
         learningRate: '',
+        baseToNovel: false,
       },
       sessionId: null,
       runs: [],
@@ -370,7 +374,13 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         const choices = settings.choices.map(methodChoice);
         const seeds = settings.seeds.trim() === '' ? [first.seed] : parseSeedList(settings.seeds);
         const asked = optionalNumber(settings.shots, 'shots', { integer: true, min: 1 }) ?? first.shots;
-        const planned = planRuns(choices, seeds, tasks.length, () => crypto.randomUUID());
+        const planned = planRuns(
+          choices,
+          seeds,
+          tasks.length,
+          () => crypto.randomUUID(),
+          settings.baseToNovel,
+        );
         const config = configOverrides(settings);
         const hyperparameters = new Map<string, Hyperparameters>(
           choices.map((c) => [c.id, choiceHyperparameters(c, settings.hyperparameters[c.id])]),
@@ -389,6 +399,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
           taskIds: tasks.map((t) => t.id),
           tasks: names,
           shots,
+          ...(settings.baseToNovel && { classSplit: 'first-half' as const }),
           runs: planned.map(({ runId, choice, seed }) => ({
             runId,
             choice: choice.id,
@@ -400,7 +411,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
           })),
           createdAt: Date.now(),
         };
-        requests = record.runs.map((run) => runRequest(run, payloads, shots));
+        requests = record.runs.map((run) => runRequest(run, payloads, record));
         update({
           sessionId,
           viewedSessionId: sessionId,
@@ -456,12 +467,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
         const unfinished = found.runs.filter((r) => !r.finished);
         const stored = new Map(session.runs.map((r) => [r.runId, r]));
         requests = unfinished.map((r) =>
-          runRequest(
-            stored.get(r.runId) as StoredSessionRun,
-            payloads,
-            session.shots,
-            r.checkpoint?.checkpoint,
-          ),
+          runRequest(stored.get(r.runId) as StoredSessionRun, payloads, session, r.checkpoint?.checkpoint),
         );
         update({
           sessionId,

@@ -226,6 +226,15 @@ const SessionOptions = memo(function SessionOptions() {
           {shotsNote}
         </p>
       )}
+      <label className="checkbox-row">
+        <input
+          type="checkbox"
+          checked={settings.baseToNovel}
+          onChange={(e) => setOptions({ baseToNovel: e.target.checked })}
+        />
+        Base-to-novel: train on the first half of the task’s classes, test on both halves (does the prompt
+        work on classes it never saw?)
+      </label>
     </fieldset>
   );
 });
