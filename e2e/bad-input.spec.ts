@@ -254,6 +254,8 @@ test('train: ranges as typed, too few images explained, shots lowered with a not
 
     // A Train refused after a session shows none of that session's runs under its error.
     await openPanel(page, 'Train & compare');
+    // The panel was left, so the method's settings are folded again.
+    if (!(await page.getByLabel('CoOp n_ctx').isVisible())) await page.getByText('Settings of CoOp').click();
     await page.getByLabel('CoOp n_ctx').fill('100000000');
     await train.click();
     await expect(error).toHaveText(`CoOp: ${bound}`);
@@ -282,6 +284,22 @@ test('train: ranges as typed, too few images explained, shots lowered with a not
     await page.reload();
     await openPanel(page, 'Library');
     await expect(page.getByTestId('prompt-set')).toHaveCount(1, { timeout: 30_000 });
+    // Nor is the cancelled run offered to resume: its checkpoint and its session went with it.
+    const resumable = await page.evaluate(
+      () =>
+        new Promise<number>((resolve, reject) => {
+          const open = indexedDB.open('prompt-studio');
+          open.onerror = () => reject(open.error);
+          open.onsuccess = () => {
+            const t = open.result.transaction(['sessions', 'checkpoints']);
+            const counts = ['sessions', 'checkpoints'].map((name) => t.objectStore(name).count());
+            t.oncomplete = () => resolve(counts.reduce((sum, c) => sum + (c.result as number), 0));
+          };
+        }),
+    );
+    expect(resumable).toBe(0);
+    await openPanel(page, 'Train & compare');
+    await expect(page.getByTestId('interrupted-session')).toHaveCount(0);
     expect(pageErrors).toEqual([]);
   } finally {
     await rm(temp, { recursive: true, force: true });

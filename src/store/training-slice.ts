@@ -192,8 +192,9 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
 
   /** Keeps a run that has ended, with its prompt set, in one transaction. */
   async function keep(run: LiveRun, sessionId: string): Promise<void> {
-    // A run whose task was deleted while it trained leaves no result for a task that no longer exists.
-    if (cancelledWithTask.has(run.id)) return;
+    // A run whose task was deleted while it trained leaves no result for a task that no longer exists; its
+    // checkpoint (and the session, after its last run) go all the same, or a reload would offer to resume it.
+    const orphaned = cancelledWithTask.has(run.id);
     const promptSet = run.report?.promptSet ?? null;
     const promptSetId = promptSet ? crypto.randomUUID() : null;
     const record = storedRun(run, sessionId, promptSetId);
@@ -206,7 +207,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
     const last = state().sessionId === sessionId && state().runs.every(ended);
     try {
       await writeAll(
-        { runs: [record], promptSets },
+        orphaned ? {} : { runs: [record], promptSets },
         { checkpoints: [run.id], sessions: last ? [sessionId] : [] },
         `saving the ${title} run (seed ${run.seed})`,
       );
@@ -214,6 +215,7 @@ export const createTrainingSlice: StateCreator<StudioState, [], [], TrainingSlic
       update({ storageError: messageOf(error) });
       return;
     }
+    if (orphaned) return;
     // A restarted run replaces its failed record.
     update({ history: [record, ...state().history.filter((r) => r.id !== record.id)] });
     void get().refreshStorage();
