@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { openPanel } from './studio-page';
+import { loadShapesPack, openPanel } from './studio-page';
 
 const percentIn = (text: string | null) => Number(/([\d.]+)/.exec(text ?? '')?.[1]);
 
@@ -8,14 +8,7 @@ test('train & compare, base-to-novel: base, novel and harmonic mean per method, 
 }) => {
   test.setTimeout(8 * 60_000);
   await page.goto('/');
-  await openPanel(page, 'Tasks');
-  await page.getByLabel('Pack', { exact: true }).selectOption('shapes');
-  await page.getByRole('button', { name: 'Load', exact: true }).click();
-  await expect(page.locator('[data-testid="task-item"][data-task="Shapes"]')).toHaveAttribute(
-    'aria-current',
-    'true',
-    { timeout: 60_000 },
-  );
+  await loadShapesPack(page);
 
   await openPanel(page, 'Train & compare');
   await page.getByRole('checkbox', { name: /^Shapes/ }).check();

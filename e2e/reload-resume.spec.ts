@@ -2,20 +2,9 @@
 // mid-run lists the session with where each run got to, and Resume finishes it exactly as an uninterrupted
 // session of the same settings finishes; Discard forgets it; leaving while it runs asks first.
 import { expect, type Page, test } from '@playwright/test';
-import { openPanel } from './studio-page';
+import { loadShapesPack, openPanel } from './studio-page';
 
 const METHODS = ['CoOp', 'VPT-deep', 'UPT', 'MuDPT'];
-
-async function loadShapes(page: Page): Promise<void> {
-  await openPanel(page, 'Tasks');
-  await page.getByLabel('Pack', { exact: true }).selectOption('shapes');
-  await page.getByRole('button', { name: 'Load', exact: true }).click();
-  await expect(page.locator('[data-testid="task-item"][data-task="Shapes"]')).toHaveAttribute(
-    'aria-current',
-    'true',
-    { timeout: 60_000 },
-  );
-}
 
 /** Four methods on Shapes, small enough to be quick: 2 shots, seed 1, 3 epochs of batches of 2. */
 async function startSession(page: Page): Promise<void> {
@@ -75,7 +64,7 @@ test('a reload mid-session lists it; Resume finishes with the results of an unin
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
   await page.goto('/');
-  await loadShapes(page);
+  await loadShapesPack(page);
 
   // The reference: the same settings, never interrupted.
   await startSession(page);
@@ -121,7 +110,7 @@ test('a reload mid-session lists it; Resume finishes with the results of an unin
 test('Discard forgets an interrupted session for good', async ({ page }) => {
   test.setTimeout(10 * 60_000);
   await page.goto('/');
-  await loadShapes(page);
+  await loadShapesPack(page);
   await startSession(page);
   await expect
     .poll(async () => Math.min(...(await stepsShown(page))), { timeout: 5 * 60_000 })
@@ -142,7 +131,7 @@ test('Discard forgets an interrupted session for good', async ({ page }) => {
 test('leaving while a session trains asks first; once it has ended it does not', async ({ page }) => {
   test.setTimeout(10 * 60_000);
   await page.goto('/');
-  await loadShapes(page);
+  await loadShapesPack(page);
   await startSession(page);
   const asked: string[] = [];
   page.on('dialog', (dialog) => {

@@ -107,3 +107,15 @@ export async function expectNamedControls(page: Page): Promise<void> {
   const snapshot = await page.locator('body').ariaSnapshot();
   expect(snapshot.match(UNNAMED_CONTROL) ?? [], 'controls without an accessible name').toEqual([]);
 }
+
+/** The Shapes demo pack through the Tasks panel, as a person loads it, until it is the current task. */
+export async function loadShapesPack(page: Page): Promise<void> {
+  await openPanel(page, 'Tasks');
+  await page.getByLabel('Pack', { exact: true }).selectOption('shapes');
+  await page.getByRole('button', { name: 'Load', exact: true }).click();
+  await expect(page.locator('[data-testid="task-item"][data-task="Shapes"]')).toHaveAttribute(
+    'aria-current',
+    'true',
+    { timeout: 60_000 },
+  );
+}

@@ -5,6 +5,7 @@ import {
   expectNamedControls,
   freshPage,
   importPromptSets,
+  loadShapesPack,
   openPanel,
   predictOnImage,
   scores,
@@ -95,15 +96,7 @@ test('train & compare: four methods side by side, live curves, pause and resume,
   });
 
   await page.goto('/');
-  // The demo task through the Tasks panel, as a person loads it.
-  await openPanel(page, 'Tasks');
-  await page.getByLabel('Pack', { exact: true }).selectOption('shapes');
-  await page.getByRole('button', { name: 'Load', exact: true }).click();
-  await expect(page.locator('[data-testid="task-item"][data-task="Shapes"]')).toHaveAttribute(
-    'aria-current',
-    'true',
-    { timeout: 60_000 },
-  );
+  await loadShapesPack(page);
 
   await openPanel(page, 'Train & compare');
   await page.getByRole('checkbox', { name: /^Shapes/ }).check();

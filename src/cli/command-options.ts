@@ -11,6 +11,8 @@ const COMMON = ['json', 'cpu', 'help'] as const;
 const TRAINING = ['epochs', 'lr', 'batch-size', 'optimizer', 'weight-decay', 'warmup-epochs', 'no-augment'];
 /** The benchmarks' backend choice and process split (backend-choice.ts, child-jobs.ts). */
 const BENCH = ['backend', 'jobs'];
+/** The accuracy grid's commands (bench-accuracy.ts runGridCommand). */
+const GRID = [...BENCH, ...TRAINING, 'shots', 'seeds', 'tasks', 'tasks-dir', 'methods', 'model', 'out'];
 
 export const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'check engine': [],
@@ -18,29 +20,8 @@ export const COMMAND_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   'check methods': ['model', 'fixtures'],
   'bench kernels': ['quick', 'shapes', 'variant'],
   'bench step': ['backend', 'dims', 'steps', 'warmup', 'task', 'methods'],
-  'bench accuracy': [
-    ...BENCH,
-    ...TRAINING,
-    'shots',
-    'seeds',
-    'tasks',
-    'tasks-dir',
-    'methods',
-    'model',
-    'out',
-  ],
-  'bench generalisation': [
-    ...BENCH,
-    ...TRAINING,
-    'shots',
-    'seeds',
-    'tasks',
-    'tasks-dir',
-    'methods',
-    'model',
-    'out',
-    'class-split',
-  ],
+  'bench accuracy': GRID,
+  'bench generalisation': [...GRID, 'class-split'],
   'bench multitask': [
     ...BENCH,
     ...TRAINING,
